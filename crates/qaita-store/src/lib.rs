@@ -1,0 +1,510 @@
+//! Storage of the TMF registry: embedded SQLite by default, PostgreSQL with PostGIS for
+//! multi-user deployments. One API, the same behaviour on both (one test suite runs on both).
+//!
+//! Invariants: every write goes through [`Store::import`] or another audited method and leaves
+//! an [`AuditEntry`] with before/after documents; an import is one transaction; rows are never
+//! physically deleted.
+//!
+//! ```
+//! let mut store = qaita_store::Store::open(":memory:").unwrap();
+//! assert_eq!(store.count(&Default::default()).unwrap(), 0);
+//! ```
+
+mod db;
+mod schema;
+
+use std::collections::HashMap;
+
+use qaita_model::diff::{FieldChange, diff};
+use qaita_model::import::PlanCounts;
+use qaita_model::{
+    Change, Commodity, CurrentPolicy, ImportPlanner, Kind, LegalClass, Problem, RecordResult, Region, Status, StoredTmf,
+    Tmf,
+};
+use serde::Serialize;
+
+pub use db::Backend;
+use db::{Conn, Row, Val};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("stored document is corrupt: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error("{0}")]
+    Setup(String),
+    #[error("TMF {id} was changed by someone else (expected version {expected}); reload and retry")]
+    Conflict { id: i64, expected: i64 },
+    #[error("internal error: {0}")]
+    Invariant(String),
+}
+
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Filters for listing TMFs; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct TmfFilter {
+    pub region: Option<Region>,
+    pub kind: Option<Kind>,
+    pub commodity: Option<Commodity>,
+    pub status: Option<Status>,
+    pub legal_class: Option<LegalClass>,
+    pub owner_known: Option<bool>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+impl TmfFilter {
+    fn where_clause(&self) -> (String, Vec<String>) {
+        let mut sql = String::from(" WHERE deleted_at IS NULL");
+        let mut params = Vec::new();
+        let mut eq = |column: &str, value: Option<&str>| {
+            if let Some(v) = value {
+                sql.push_str(&format!(" AND {column} = ?"));
+                params.push(v.to_string());
+            }
+        };
+        eq("region", self.region.map(|r| r.code()));
+        eq("kind", self.kind.map(|k| k.code()));
+        eq("status", self.status.map(|s| s.code()));
+        eq("legal_class", self.legal_class.map(|l| l.code()));
+        if let Some(c) = &self.commodity {
+            sql.push_str(" AND commodities LIKE ?");
+            params.push(format!("% {} %", c.code()));
+        }
+        match self.owner_known {
+            Some(true) => sql.push_str(" AND owner IS NOT NULL AND owner <> ''"),
+            Some(false) => sql.push_str(" AND (owner IS NULL OR owner = '')"),
+            None => {}
+        }
+        (sql, params)
+    }
+}
+
+/// How an import runs.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub policy: CurrentPolicy,
+    /// Report what would change; write nothing.
+    pub dry_run: bool,
+    /// Write the valid records and report the invalid ones (for `--rejects`) instead of writing nothing.
+    pub keep_valid: bool,
+    /// Who is importing (user name), recorded in the audit trail.
+    pub actor: String,
+    /// Why (file name, ticket), recorded in the audit trail.
+    pub context: String,
+    /// Records planned and written per round trip; bounds memory on large files.
+    pub chunk_size: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            policy: CurrentPolicy::default(),
+            dry_run: false,
+            keep_valid: false,
+            actor: "unknown".into(),
+            context: String::new(),
+            chunk_size: 20_000,
+        }
+    }
+}
+
+/// One record's outcome, for `--dry-run` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeSummary {
+    pub row: usize,
+    pub external_id: String,
+    /// create, update or unchanged.
+    pub action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+}
+
+/// What an import did (or would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub counts: PlanCounts,
+    /// Every problem in every rejected record, in file order.
+    pub problems: Vec<Problem>,
+    /// Rows (or feature numbers) that were rejected.
+    pub rejected_rows: Vec<usize>,
+    /// True when the changes are in the database.
+    pub committed: bool,
+    pub dry_run: bool,
+    /// The first changes in file order (capped, so a million-row report stays small).
+    pub changes: Vec<ChangeSummary>,
+}
+
+/// How many change lines an import report keeps.
+pub const REPORT_CHANGES: usize = 1000;
+
+/// One audit record: who changed what, when, with the fields that changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub tmf_id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub context: Option<String>,
+    /// Version of the TMF after this change.
+    pub version: i64,
+    pub changes: Vec<FieldChange>,
+}
+
+/// Location columns only, for spatial work on large registries without parsing documents.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocatedTmf {
+    pub id: i64,
+    pub external_id: String,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// GeoJSON geometry text of the footprint.
+    pub footprint: Option<String>,
+}
+
+
+/// The registry database.
+pub struct Store {
+    conn: Conn,
+}
+
+const TMF_COLUMNS: &str = "id, version, created_at, updated_at, doc";
+
+fn stored_from_row(row: &Row<'_>) -> Result<StoredTmf, StoreError> {
+    let doc = row.text(4)?.unwrap_or_default();
+    Ok(StoredTmf {
+        id: row.int(0)?,
+        version: row.int(1)?,
+        created_at: row.text(2)?.unwrap_or_default(),
+        updated_at: row.text(3)?.unwrap_or_default(),
+        tmf: serde_json::from_str(&doc)?,
+    })
+}
+
+fn commodities_column(tmf: &Tmf) -> String {
+    let mut s = String::from(" ");
+    for c in tmf.commodities() {
+        s.push_str(c.code());
+        s.push(' ');
+    }
+    s
+}
+
+/// Column values derived from a TMF, shared by insert and update.
+struct Columns {
+    footprint: Option<String>,
+    commodities: String,
+    doc: String,
+}
+
+impl Columns {
+    fn of(tmf: &Tmf) -> Result<Self, StoreError> {
+        Ok(Columns {
+            footprint: tmf.footprint.as_ref().map(|f| qaita_model::geometry::to_geojson(f).to_string()),
+            commodities: commodities_column(tmf),
+            doc: serde_json::to_string(tmf)?,
+        })
+    }
+}
+
+impl Store {
+    /// Open (creating and migrating if needed) the database at `target`: a `postgres://` or
+    /// `postgresql://` URL, `:memory:`, or a SQLite file path.
+    pub fn open(target: &str) -> Result<Store, StoreError> {
+        let conn = if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+            let client = postgres::Client::connect(target, postgres::NoTls)?;
+            Conn::Postgres(Box::new(client))
+        } else {
+            let path = target.strip_prefix("sqlite://").unwrap_or(target);
+            if let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+                && !parent.exists()
+            {
+                return Err(StoreError::Setup(format!("directory {} does not exist", parent.display())));
+            }
+            let conn = rusqlite::Connection::open(path)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            Conn::Sqlite(conn)
+        };
+        let mut store = Store { conn };
+        schema::migrate(&mut store.conn)?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.conn.backend()
+    }
+
+    /// Schema version of the open database.
+    pub fn schema_version(&mut self) -> Result<i64, StoreError> {
+        self.conn.query_int("SELECT COALESCE(MAX(version), 0) FROM qaita_schema", &[])
+    }
+
+    pub fn get(&mut self, id: i64) -> Result<Option<StoredTmf>, StoreError> {
+        let sql = format!("SELECT {TMF_COLUMNS} FROM tmf WHERE id = ? AND deleted_at IS NULL");
+        Ok(self.conn.query(&sql, &[Val::Int(id)], stored_from_row)?.into_iter().next())
+    }
+
+    pub fn get_by_external_id(&mut self, external_id: &str) -> Result<Option<StoredTmf>, StoreError> {
+        let sql = format!("SELECT {TMF_COLUMNS} FROM tmf WHERE external_id = ?");
+        Ok(self.conn.query(&sql, &[Val::Text(external_id)], stored_from_row)?.into_iter().next())
+    }
+
+    /// Stored TMFs for the given external ids (soft-deleted ones included: an import revives them).
+    pub fn find_by_external_ids(&mut self, ids: &[&str]) -> Result<HashMap<String, StoredTmf>, StoreError> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!("SELECT {TMF_COLUMNS} FROM tmf WHERE external_id IN ({marks})");
+            let params: Vec<Val<'_>> = chunk.iter().map(|s| Val::Text(s)).collect();
+            for stored in self.conn.query(&sql, &params, stored_from_row)? {
+                out.insert(stored.tmf.external_id.clone(), stored);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn list(&mut self, filter: &TmfFilter) -> Result<Vec<StoredTmf>, StoreError> {
+        let (where_sql, texts) = filter.where_clause();
+        let mut sql = format!("SELECT {TMF_COLUMNS} FROM tmf{where_sql} ORDER BY id");
+        let mut params: Vec<Val<'_>> = texts.iter().map(|s| Val::Text(s)).collect();
+        if filter.limit.is_some() || filter.offset.is_some() {
+            sql.push_str(" LIMIT ? OFFSET ?");
+            params.push(Val::Int(filter.limit.unwrap_or(i64::MAX)));
+            params.push(Val::Int(filter.offset.unwrap_or(0)));
+        }
+        self.conn.query(&sql, &params, stored_from_row)
+    }
+
+    pub fn count(&mut self, filter: &TmfFilter) -> Result<i64, StoreError> {
+        let (where_sql, texts) = filter.where_clause();
+        let params: Vec<Val<'_>> = texts.iter().map(|s| Val::Text(s)).collect();
+        self.conn.query_int(&format!("SELECT count(*) FROM tmf{where_sql}"), &params)
+    }
+
+    /// Locations of the TMFs matching `filter`, without reading their documents.
+    pub fn locations(&mut self, filter: &TmfFilter) -> Result<Vec<LocatedTmf>, StoreError> {
+        let (where_sql, texts) = filter.where_clause();
+        let params: Vec<Val<'_>> = texts.iter().map(|s| Val::Text(s)).collect();
+        let sql = format!("SELECT id, external_id, name, lon, lat, footprint FROM tmf{where_sql} ORDER BY id");
+        self.conn.query(&sql, &params, |r| {
+            Ok(LocatedTmf {
+                id: r.int(0)?,
+                external_id: r.text(1)?.unwrap_or_default(),
+                name: r.text(2)?.unwrap_or_default(),
+                lon: r.real(3)?.unwrap_or(f64::NAN),
+                lat: r.real(4)?.unwrap_or(f64::NAN),
+                footprint: r.text(5)?,
+            })
+        })
+    }
+
+    /// The audit trail of one TMF, oldest first.
+    pub fn history(&mut self, id: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let sql = "SELECT id, tmf_id, at, actor, action, context, version, before_doc, after_doc FROM audit WHERE tmf_id = ? ORDER BY id";
+        self.conn.query(sql, &[Val::Int(id)], |r| {
+            let parse = |text: Option<String>| -> Result<Option<Tmf>, StoreError> {
+                Ok(match text {
+                    Some(t) => Some(serde_json::from_str(&t)?),
+                    None => None,
+                })
+            };
+            let before = parse(r.text(7)?)?;
+            let after = parse(r.text(8)?)?;
+            Ok(AuditEntry {
+                id: r.int(0)?,
+                tmf_id: r.int(1)?,
+                at: r.text(2)?.unwrap_or_default(),
+                actor: r.text(3)?.unwrap_or_default(),
+                action: r.text(4)?.unwrap_or_default(),
+                context: r.text(5)?,
+                version: r.int(6)?,
+                changes: diff(before.as_ref(), after.as_ref()),
+            })
+        })
+    }
+
+    /// Import records as one transaction: all or nothing, unless `keep_valid` asks to write the
+    /// valid ones and report the rest. `progress` is called with the number of records read.
+    pub fn import(
+        &mut self,
+        records: impl Iterator<Item = RecordResult>,
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportReport, StoreError> {
+        let mut report = ImportReport {
+            counts: PlanCounts::default(),
+            problems: Vec::new(),
+            rejected_rows: Vec::new(),
+            committed: false,
+            dry_run: options.dry_run,
+            changes: Vec::new(),
+        };
+        let started_empty = self.conn.query_int("SELECT count(*) FROM (SELECT 1 FROM tmf LIMIT 1) AS any_row", &[])? == 0;
+        let mut planner = ImportPlanner::new(options.policy);
+        let at = now();
+        let chunk_size = options.chunk_size.max(1);
+        let mut records = records.peekable();
+        let mut read = 0u64;
+        self.conn.begin()?;
+        let result = (|| -> Result<(), StoreError> {
+            while records.peek().is_some() {
+                let mut parsed = Vec::with_capacity(chunk_size);
+                let mut unparsed = Vec::new();
+                for item in records.by_ref().take(chunk_size) {
+                    match item {
+                        Ok(r) => parsed.push(r),
+                        Err(p) => unparsed.push(p),
+                    }
+                }
+                read += (parsed.len() + unparsed.len()) as u64;
+                let existing = if started_empty {
+                    HashMap::new()
+                } else {
+                    let ids: Vec<&str> = parsed.iter().map(|(_, r)| r.external_id.as_str()).collect();
+                    self.find_by_external_ids(&ids)?
+                };
+                let plan = planner.plan_chunk(parsed, unparsed, &existing);
+                let counts = plan.counts();
+                report.counts.create += counts.create;
+                report.counts.update += counts.update;
+                report.counts.unchanged += counts.unchanged;
+                report.counts.rejected += counts.rejected;
+                report.problems.extend(plan.problems);
+                report.rejected_rows.extend(plan.rejected.iter().map(|(o, _)| o.row));
+                let writing = !options.dry_run && (options.keep_valid || report.problems.is_empty());
+                for planned in plan.changes {
+                    let summary = self.write_change(planned.change, writing, &at, options)?;
+                    if report.changes.len() < REPORT_CHANGES {
+                        report.changes.push(ChangeSummary { row: planned.origin.row, ..summary });
+                    }
+                }
+                progress(read);
+            }
+            Ok(())
+        })();
+        let commit = result.is_ok() && !options.dry_run && (options.keep_valid || report.problems.is_empty());
+        if commit {
+            self.conn.commit()?;
+            report.committed = true;
+        } else {
+            self.conn.rollback()?;
+        }
+        result.map(|()| report)
+    }
+
+    fn write_change(&mut self, change: Change, writing: bool, at: &str, options: &ImportOptions) -> Result<ChangeSummary, StoreError> {
+        let context: Option<&str> = (!options.context.is_empty()).then_some(options.context.as_str());
+        match change {
+            Change::Create(tmf) => {
+                let mut id = None;
+                if writing {
+                    let c = Columns::of(&tmf)?;
+                    let new_id = self.conn.query_int(
+                        "INSERT INTO tmf (external_id, name, name_kk, name_ru, kind, family, region, status, legal_class, \
+                         operator, owner, lon, lat, footprint, tonnage_t, commodities, doc, version, created_at, updated_at) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
+                        &[
+                            Val::Text(&tmf.external_id),
+                            Val::Text(&tmf.names.name),
+                            tmf.names.name_kk.as_deref().into(),
+                            tmf.names.name_ru.as_deref().into(),
+                            Val::Text(tmf.kind.code()),
+                            Val::Text(tmf.family.code()),
+                            Val::Text(tmf.region.code()),
+                            Val::Text(tmf.status.code()),
+                            Val::Text(tmf.legal_class.code()),
+                            tmf.operator.as_deref().into(),
+                            tmf.owner.as_deref().into(),
+                            Val::Real(tmf.location.lon),
+                            Val::Real(tmf.location.lat),
+                            c.footprint.as_deref().into(),
+                            tmf.tonnage_t().into(),
+                            Val::Text(&c.commodities),
+                            Val::Text(&c.doc),
+                            Val::Text(at),
+                            Val::Text(at),
+                        ],
+                    )?;
+                    self.conn.exec(
+                        "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc, after_doc) VALUES (?, ?, ?, 'create', ?, 1, NULL, ?)",
+                        &[Val::Int(new_id), Val::Text(at), Val::Text(&options.actor), context.into(), Val::Text(&c.doc)],
+                    )?;
+                    id = Some(new_id);
+                }
+                Ok(ChangeSummary { row: 0, external_id: tmf.external_id, action: "create", id, fields: Vec::new() })
+            }
+            Change::Update { id, version, before, after } => {
+                let fields = diff(Some(&before), Some(&after)).into_iter().map(|c| c.field).collect();
+                if writing {
+                    let c = Columns::of(&after)?;
+                    let before_doc = serde_json::to_string(&before)?;
+                    let changed = self.conn.exec(
+                        "UPDATE tmf SET name = ?, name_kk = ?, name_ru = ?, kind = ?, family = ?, region = ?, status = ?, \
+                         legal_class = ?, operator = ?, owner = ?, lon = ?, lat = ?, footprint = ?, tonnage_t = ?, commodities = ?, \
+                         doc = ?, version = version + 1, updated_at = ?, deleted_at = NULL WHERE id = ? AND version = ?",
+                        &[
+                            Val::Text(&after.names.name),
+                            after.names.name_kk.as_deref().into(),
+                            after.names.name_ru.as_deref().into(),
+                            Val::Text(after.kind.code()),
+                            Val::Text(after.family.code()),
+                            Val::Text(after.region.code()),
+                            Val::Text(after.status.code()),
+                            Val::Text(after.legal_class.code()),
+                            after.operator.as_deref().into(),
+                            after.owner.as_deref().into(),
+                            Val::Real(after.location.lon),
+                            Val::Real(after.location.lat),
+                            c.footprint.as_deref().into(),
+                            after.tonnage_t().into(),
+                            Val::Text(&c.commodities),
+                            Val::Text(&c.doc),
+                            Val::Text(at),
+                            Val::Int(id),
+                            Val::Int(version),
+                        ],
+                    )?;
+                    if changed != 1 {
+                        return Err(StoreError::Conflict { id, expected: version });
+                    }
+                    self.conn.exec(
+                        "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc, after_doc) VALUES (?, ?, ?, 'update', ?, ?, ?, ?)",
+                        &[
+                            Val::Int(id),
+                            Val::Text(at),
+                            Val::Text(&options.actor),
+                            context.into(),
+                            Val::Int(version + 1),
+                            Val::Text(&before_doc),
+                            Val::Text(&c.doc),
+                        ],
+                    )?;
+                }
+                Ok(ChangeSummary { row: 0, external_id: after.external_id.clone(), action: "update", id: Some(id), fields })
+            }
+            Change::Unchanged { id } => {
+                let external_id = self
+                    .conn
+                    .query("SELECT external_id FROM tmf WHERE id = ?", &[Val::Int(id)], |r| Ok(r.text(0)?.unwrap_or_default()))?
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                Ok(ChangeSummary { row: 0, external_id, action: "unchanged", id: Some(id), fields: Vec::new() })
+            }
+        }
+    }
+}
