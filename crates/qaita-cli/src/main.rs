@@ -1,1 +1,256 @@
-fn main() {}
+//! `qaita`: the command-line shell over the registry libraries. Parses arguments, calls
+//! qaita-store / qaita-io / qaita-risk, prints tables or JSON. No domain logic lives here.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit codes (also in the README).
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Runtime failure: database, file system, unexpected error.
+    pub const FAILURE: u8 = 1;
+    /// Bad command line (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// Input data rejected: the import listed its problems and wrote nothing (or only valid rows with --rejects).
+    pub const INVALID_INPUT: u8 = 3;
+    /// The requested object does not exist.
+    pub const NOT_FOUND: u8 = 4;
+}
+
+#[derive(Parser)]
+#[command(name = "qaita", version, about = "Qaita: national registry of Kazakhstan's technogenic mineral formations (TMFs)")]
+struct Cli {
+    /// Database: a SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(long, global = true, env = "QAITA_DB", default_value = "qaita.db")]
+    db: String,
+    /// Who is making changes, recorded in the audit trail.
+    #[arg(long, global = true, env = "QAITA_USER")]
+    actor: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the database (or bring its schema up to date).
+    Init(JsonFlag),
+    /// Load the illustrative demo inventory into a fresh database and print the national summary.
+    Demo(DemoArgs),
+    /// Import TMFs from CSV, XLSX or GeoJSON (upsert by external_id; all or nothing).
+    Import(ImportArgs),
+    /// Export TMFs to CSV, GeoJSON or GeoPackage.
+    Export(ExportArgs),
+    /// List TMFs, with filters.
+    List(ListArgs),
+    /// Show one TMF with all its figures and their provenance.
+    Show(ShowArgs),
+    /// National and regional summary: objects, tonnage, contained commodity, provenance coverage.
+    Stats(StatsArgs),
+    /// Audit trail of one TMF.
+    History(ShowArgs),
+    /// Settlements near each TMF, worst first (removal-from-residential-areas policy).
+    Proximity(ProximityArgs),
+    /// Write a synthetic national inventory as CSV, for scale tests.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+struct JsonFlag {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Keep the existing demo database instead of starting afresh.
+    #[arg(long)]
+    keep: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InFormat {
+    Csv,
+    Xlsx,
+    Geojson,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutFormat {
+    Csv,
+    Geojson,
+    Gpkg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EncodingArg {
+    Auto,
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "windows-1251", alias = "cp1251")]
+    Windows1251,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// File to import.
+    file: PathBuf,
+    /// Format; guessed from the extension if omitted.
+    #[arg(long, value_enum)]
+    format: Option<InFormat>,
+    /// Text encoding of a CSV file.
+    #[arg(long, value_enum, default_value = "auto")]
+    encoding: EncodingArg,
+    /// CSV delimiter; detected from the header if omitted.
+    #[arg(long)]
+    delimiter: Option<char>,
+    /// Decimal separator in numbers ('.' or ','); ',' is assumed for ';'-separated CSV.
+    #[arg(long)]
+    decimal: Option<char>,
+    /// XLSX sheet (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Report what would change without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import the valid rows and write the invalid ones, with reasons, to this file.
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// Keep stored current figures current; imported figures from other sources are kept beside them.
+    #[arg(long)]
+    keep_current: bool,
+    /// Hide the progress bar.
+    #[arg(long)]
+    quiet: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Clone, Default)]
+struct FilterArgs {
+    /// Region (code or name in English, Russian or Kazakh).
+    #[arg(long)]
+    region: Option<String>,
+    /// Kind: tailings, slag, ash, waste_rock, off_balance_ore, sludge, phosphogypsum, cake_clinker, other.
+    #[arg(long)]
+    kind: Option<String>,
+    /// Objects with a grade for this commodity (Cu, Au, TREO, ...).
+    #[arg(long)]
+    commodity: Option<String>,
+    /// Status: active, inactive, conserved, abandoned, being_reprocessed, remediated, unknown.
+    #[arg(long)]
+    status: Option<String>,
+    /// Legal class: waste, technogenic_subsoil, undetermined.
+    #[arg(long)]
+    legal_class: Option<String>,
+    /// Only objects whose owner is known (true) or unknown (false).
+    #[arg(long)]
+    owner_known: Option<bool>,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// Output file.
+    file: PathBuf,
+    /// Format; guessed from the extension if omitted.
+    #[arg(long, value_enum)]
+    format: Option<OutFormat>,
+    /// Text encoding of CSV output.
+    #[arg(long, value_enum, default_value = "utf-8")]
+    encoding: EncodingArg,
+    /// CSV delimiter.
+    #[arg(long, default_value = ",")]
+    delimiter: char,
+    #[command(flatten)]
+    filter: FilterArgs,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    #[command(flatten)]
+    filter: FilterArgs,
+    #[arg(long)]
+    limit: Option<i64>,
+    #[arg(long)]
+    offset: Option<i64>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ShowArgs {
+    /// Registry id or external id.
+    id: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    #[command(flatten)]
+    filter: FilterArgs,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ProximityArgs {
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Settlement CSV (geonameid,name,population,lon,lat); default: the bundled GeoNames extract.
+    #[arg(long)]
+    settlements: Option<PathBuf>,
+    /// Radii for population counts, km.
+    #[arg(long, value_delimiter = ',', default_value = "1,3,5,10")]
+    radii: Vec<f64>,
+    /// Flag TMFs within this distance of a settlement's edge, km.
+    #[arg(long, default_value_t = 1.0)]
+    near_km: f64,
+    /// People per km² used to model a settlement's built-up area.
+    #[arg(long, default_value_t = 2500.0)]
+    urban_density: f64,
+    /// Only TMFs flagged near a settlement.
+    #[arg(long)]
+    only_near: bool,
+    /// Show at most this many rows (JSON lists all unless given).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Print timings to stderr.
+    #[arg(long)]
+    timings: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Number of objects.
+    #[arg(long)]
+    objects: usize,
+    /// Random seed; the same seed gives the same file.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output CSV file (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let actor = cli.actor.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_string());
+    match commands::run(cli, actor) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}

@@ -75,10 +75,15 @@ pub struct Input {
 pub fn read(path: &Path, format: Format, options: &ReadOptions) -> Result<Input, Vec<Problem>> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| vec![Problem::whole_file(&file, format!("cannot read: {e}"))])?;
+    read_bytes(&file, &bytes, format, options)
+}
+
+/// Like [`read`], for content already in memory; `file` names it in problems.
+pub fn read_bytes(file: &str, bytes: &[u8], format: Format, options: &ReadOptions) -> Result<Input, Vec<Problem>> {
     match format {
-        Format::Csv => read_csv(&file, &bytes, options),
-        Format::Xlsx => read_xlsx(&file, bytes, options),
-        Format::GeoJson => read_geojson(&file, &bytes, options),
+        Format::Csv => read_csv(file, bytes, options),
+        Format::Xlsx => read_xlsx(file, bytes.to_vec(), options),
+        Format::GeoJson => read_geojson(file, bytes, options),
     }
 }
 

@@ -172,7 +172,7 @@ pub fn write_gpkg(path: &Path, tmfs: &[&StoredTmf]) -> Result<(), ExportError> {
     let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
     let mut footprint_bounds = bounds;
     {
-        let placeholders = vec!["?"; 31 + grade_columns.len()].join(",");
+        let placeholders = vec!["?"; 29 + grade_columns.len()].join(",");
         let mut insert = tx.prepare(&format!("INSERT INTO tmf VALUES (NULL,{placeholders})"))?;
         let mut insert_footprint = tx.prepare("INSERT INTO tmf_footprint VALUES (NULL,?,?,?,?,?,?)")?;
         for stored in tmfs {

@@ -6,6 +6,9 @@ use wkt::TryFromWkt;
 
 use crate::tmf::KAZAKHSTAN_BBOX;
 
+/// A TMF footprint: one or more polygons in WGS84 lon/lat.
+pub type Footprint = MultiPolygon<f64>;
+
 /// Read a footprint written as WKT (`POLYGON((...))`, `MULTIPOLYGON(...)`) or as a GeoJSON
 /// geometry object, in WGS84 lon/lat.
 pub fn parse_footprint(text: &str) -> Result<MultiPolygon<f64>, String> {

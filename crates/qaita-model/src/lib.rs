@@ -15,6 +15,7 @@ pub mod geometry;
 pub mod import;
 pub mod provenance;
 pub mod settlement;
+pub mod stats;
 pub mod tmf;
 pub mod units;
 pub mod vocab;
