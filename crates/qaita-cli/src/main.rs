@@ -249,6 +249,11 @@ fn main() -> ExitCode {
     match commands::run(cli, actor) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
+            // `qaita list --json | head` closes the pipe early: not an error worth a message.
+            let broken_pipe = error.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe));
+            if broken_pipe {
+                return ExitCode::from(exit::OK);
+            }
             eprintln!("error: {error:#}");
             ExitCode::from(exit::FAILURE)
         }

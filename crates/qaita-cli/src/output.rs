@@ -142,7 +142,18 @@ pub fn print_history(stored: &StoredTmf, history: &[AuditEntry]) {
         }
         for change in &entry.changes {
             let show = |v: &serde_json::Value| -> String {
-                let s = if v.is_null() { "-".to_string() } else { v.to_string() };
+                let s = match v {
+                    serde_json::Value::Null => "-".to_string(),
+                    serde_json::Value::String(s) => s.clone(),
+                    // A figure: its value and unit, and whether it is the current one.
+                    serde_json::Value::Object(o) if o.contains_key("unit") => format!(
+                        "{} {}{}",
+                        o["value"],
+                        o["unit"].as_str().unwrap_or(""),
+                        if o["current"].as_bool() == Some(true) { " (current)" } else { "" }
+                    ),
+                    other => other.to_string(),
+                };
                 if s.chars().count() > 80 { format!("{}…", s.chars().take(80).collect::<String>()) } else { s }
             };
             println!("    {}: {} -> {}", change.field, show(&change.before), show(&change.after));

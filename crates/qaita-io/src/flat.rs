@@ -218,46 +218,52 @@ impl Header {
             (Some(_), None) => problems.push(Problem::at(origin, Some("lat"), "lon given without lat")),
             (None, Some(_)) => problems.push(Problem::at(origin, Some("lon"), "lat given without lon")),
         }
+        // The row's provenance is read once; a figure with overrides gets its own.
+        let row_provenance = (!figures.is_empty()).then(|| build_provenance(|p| row_prov.get(p).copied()));
+        if let Some(Err((part, reason))) = &row_provenance
+            && *part != "source"
+        {
+            problems.push(Problem::at(origin, Some(part), reason.clone()));
+        }
         for (field, quantity) in figures {
-            let part = |p: &str| figure_prov.get(&(&field, p)).or_else(|| row_prov.get(p)).copied();
             let column = field.column();
-            let Some(source) = part("source") else {
-                problems.push(Problem::at(origin, Some(&column), "figure has no source: fill the 'source' column"));
-                continue;
-            };
-            let date = match part("source_date").map(str::parse::<SourceDate>).transpose() {
-                Ok(d) => d,
-                Err(e) => {
-                    problems.push(Problem::at(origin, Some(&format!("{column}_source_date")), e.to_string()));
-                    continue;
+            let overridden = PROVENANCE_PARTS.iter().any(|p| figure_prov.contains_key(&(&field, *p)));
+            let provenance = if overridden {
+                build_provenance(|p| figure_prov.get(&(&field, p)).or_else(|| row_prov.get(p)).copied())
+                    .map_err(|(part, reason)| Problem::at(origin, Some(&format!("{column}_{part}")), reason))
+            } else {
+                match &row_provenance {
+                    Some(Ok(p)) => Ok(p.clone()),
+                    Some(Err((part, reason))) if *part == "source" => Err(Problem::at(origin, Some(&column), reason.clone())),
+                    _ => continue, // already reported once for the row
                 }
             };
-            let confidence = match part("confidence").map(str::parse::<Confidence>).transpose() {
-                Ok(c) => c.unwrap_or(Confidence::Unverified),
-                Err(e) => {
-                    problems.push(Problem::at(origin, Some("confidence"), e.to_string()));
-                    continue;
-                }
-            };
-            let illustrative = match part("illustrative").map(parse_bool).transpose() {
-                Ok(b) => b.unwrap_or(false),
-                Err(e) => {
-                    problems.push(Problem::at(origin, Some("illustrative"), e));
-                    continue;
-                }
-            };
-            let provenance = Provenance {
-                source: source.to_string(),
-                date,
-                method: part("method").map(str::to_string),
-                confidence,
-                illustrative,
-                note: part("source_note").map(str::to_string),
-            };
-            record.figures.push((field, quantity, provenance));
+            match provenance {
+                Ok(p) => record.figures.push((field, quantity, p)),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if let Some(location) = record.location {
+            problems.extend(qaita_model::tmf::validate_location(location).into_iter().map(|e| Problem::at(origin, Some(&e.field), e.reason)));
         }
         if problems.is_empty() { Ok(record) } else { Err(problems) }
     }
+}
+
+/// Provenance from its parts; the error names the part ("source", "source_date", ...).
+fn build_provenance<'a>(part: impl Fn(&str) -> Option<&'a str>) -> Result<Provenance, (&'static str, String)> {
+    let source = part("source").ok_or(("source", "figure has no source: fill the 'source' column".to_string()))?;
+    let date = part("source_date").map(str::parse::<SourceDate>).transpose().map_err(|e| ("source_date", e.to_string()))?;
+    let confidence = part("confidence").map(str::parse::<Confidence>).transpose().map_err(|e| ("confidence", e.to_string()))?;
+    let illustrative = part("illustrative").map(parse_bool).transpose().map_err(|e| ("illustrative", e))?;
+    Ok(Provenance {
+        source: source.to_string(),
+        date,
+        method: part("method").map(str::to_string),
+        confidence: confidence.unwrap_or(Confidence::Unverified),
+        illustrative: illustrative.unwrap_or(false),
+        note: part("source_note").map(str::to_string),
+    })
 }
 
 fn parse_bool(text: &str) -> Result<bool, String> {

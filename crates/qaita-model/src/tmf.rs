@@ -15,6 +15,19 @@ use crate::vocab::{Family, Kind, LegalClass, Region, Status};
 /// Kazakhstan's extent with a margin; a point outside is a data error (swapped lon/lat, typo).
 pub const KAZAKHSTAN_BBOX: [f64; 4] = [46.0, 40.0, 88.0, 56.0];
 
+/// A location must lie in Kazakhstan (swapped lon/lat and projected coordinates fail here).
+pub fn validate_location(Location { lon, lat }: Location) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let [min_lon, min_lat, max_lon, max_lat] = KAZAKHSTAN_BBOX;
+    if !(lon.is_finite() && (min_lon..=max_lon).contains(&lon)) {
+        errors.push(FieldError::new("lon", format!("{lon} is outside Kazakhstan ({min_lon}..{max_lon} degrees east; lon/lat swapped?)")));
+    }
+    if !(lat.is_finite() && (min_lat..=max_lat).contains(&lat)) {
+        errors.push(FieldError::new("lat", format!("{lat} is outside Kazakhstan ({min_lat}..{max_lat} degrees north)")));
+    }
+    errors
+}
+
 /// Which quantity a figure gives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FigureField {
@@ -234,14 +247,7 @@ impl Tmf {
         if self.names.name.trim().is_empty() {
             errors.push(FieldError::new("name", "must not be empty"));
         }
-        let Location { lon, lat } = self.location;
-        let [min_lon, min_lat, max_lon, max_lat] = KAZAKHSTAN_BBOX;
-        if !(lon.is_finite() && (min_lon..=max_lon).contains(&lon)) {
-            errors.push(FieldError::new("lon", format!("{lon} is outside Kazakhstan ({min_lon}..{max_lon} degrees east)")));
-        }
-        if !(lat.is_finite() && (min_lat..=max_lat).contains(&lat)) {
-            errors.push(FieldError::new("lat", format!("{lat} is outside Kazakhstan ({min_lat}..{max_lat} degrees north)")));
-        }
+        errors.extend(validate_location(self.location));
         if let Some(footprint) = &self.footprint {
             errors.extend(crate::geometry::validate_footprint(footprint).into_iter().map(|r| FieldError::new("footprint", r)));
         }
