@@ -181,7 +181,7 @@ fn read_csv(file: &str, bytes: &[u8], options: &ReadOptions) -> Result<Input, Ve
     Ok(Input { records: Box::new(records), rows, encoding })
 }
 
-fn cell_text(data: &Data) -> String {
+pub(crate) fn cell_text(data: &Data) -> String {
     match data {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),

@@ -318,10 +318,27 @@ pub fn write_rejects(
             writer.flush()?;
         }
         Format::Xlsx => {
-            let mut writer = csv::Writer::from_path(out)?;
-            writer.write_record(["row", "reject_reason"])?;
-            for row in rejected.keys() {
-                writer.write_record([row.to_string(), reason(*row)])?;
+            use calamine::Reader;
+            let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| ExportError::Geometry(e.to_string()))?;
+            let sheet = match &options.sheet {
+                Some(s) => s.clone(),
+                None => book.sheet_names().first().cloned().unwrap_or_default(),
+            };
+            let range = book.worksheet_range(&sheet).map_err(|e| ExportError::Geometry(e.to_string()))?;
+            let start_row = range.start().map_or(0, |(r, _)| r as usize);
+            let mut writer = csv::WriterBuilder::new().flexible(true).from_path(out)?;
+            for (i, cells) in range.rows().enumerate() {
+                // Same numbering as the reader: the header is sheet row start_row + 1.
+                let row = start_row + i + 1;
+                let mut texts: Vec<String> = cells.iter().map(crate::read::cell_text).collect();
+                if i == 0 {
+                    texts.push("reject_reason".into());
+                } else if rejected.contains_key(&row) {
+                    texts.push(reason(row));
+                } else {
+                    continue;
+                }
+                writer.write_record(&texts)?;
             }
             writer.flush()?;
         }

@@ -241,6 +241,9 @@ impl Quantity {
             .unwrap_or(text.len());
         // 'e' may start a unit only if it is not an exponent; our units never start with e/E.
         let (number, unit_text) = text.split_at(split);
+        if number.trim().is_empty() {
+            return Err(UnitError::NotANumber(text.to_string()));
+        }
         let value = parse_number(number, decimal)?;
         let unit_text = unit_text.trim();
         let unit = if unit_text.is_empty() {
