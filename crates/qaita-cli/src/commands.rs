@@ -16,12 +16,14 @@ use serde::Serialize;
 
 use crate::output::{self, print_json};
 use crate::{
-    Cli, Command, EncodingArg, ExportArgs, FilterArgs, GenerateArgs, ImportArgs, InFormat, OutFormat, ProximityArgs, exit,
+    Cli, Command, EncodingArg, ExportArgs, FilterArgs, GenerateArgs, ImportArgs, InFormat,
+    OutFormat, ProximityArgs, exit,
 };
 
 /// The bundled demo inventory (illustrative) and a second source's conflicting figures.
 const DEMO_INVENTORY: &str = include_str!("../../../data/demo/inventory.csv");
-const DEMO_ALTERNATIVES: &str = include_str!("../../../data/demo/inventory-alternative-figures.csv");
+const DEMO_ALTERNATIVES: &str =
+    include_str!("../../../data/demo/inventory-alternative-figures.csv");
 
 pub fn run(cli: Cli, actor: String) -> Result<u8> {
     let db = cli.db;
@@ -32,9 +34,15 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
             let version = store.schema_version()?;
             let objects = store.count(&TmfFilter::default())?;
             if args.json {
-                print_json(&serde_json::json!({"database": redact(&db), "backend": store.backend(), "schema_version": version, "objects": objects}))?;
+                print_json(
+                    &serde_json::json!({"database": redact(&db), "backend": store.backend(), "schema_version": version, "objects": objects}),
+                )?;
             } else {
-                println!("{} database {} ready (schema version {version}, {objects} objects)", backend_name(&store), redact(&db));
+                println!(
+                    "{} database {} ready (schema version {version}, {objects} objects)",
+                    backend_name(&store),
+                    redact(&db)
+                );
             }
             Ok(exit::OK)
         }
@@ -46,7 +54,11 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
             filter.limit = args.limit;
             filter.offset = args.offset;
             let tmfs = open()?.list(&filter)?;
-            if args.json { print_json(&tmfs)? } else { output::print_list(&tmfs) }
+            if args.json {
+                print_json(&tmfs)?
+            } else {
+                output::print_list(&tmfs)
+            }
             Ok(exit::OK)
         }
         Command::Show(args) => {
@@ -71,13 +83,21 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
                 return Ok(exit::NOT_FOUND);
             };
             let history = store.history(stored.id)?;
-            if args.json { print_json(&history)? } else { output::print_history(&stored, &history) }
+            if args.json {
+                print_json(&history)?
+            } else {
+                output::print_history(&stored, &history)
+            }
             Ok(exit::OK)
         }
         Command::Stats(args) => {
             let tmfs = open()?.list(&filter(&args.filter)?)?;
             let stats = qaita_model::stats::summarize(tmfs.iter().map(|s| &s.tmf));
-            if args.json { print_json(&stats)? } else { output::print_stats(&stats) }
+            if args.json {
+                print_json(&stats)?
+            } else {
+                output::print_stats(&stats)
+            }
             Ok(exit::OK)
         }
         Command::Proximity(args) => proximity(&mut open()?, args),
@@ -91,7 +111,12 @@ fn redact(db: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &db[scheme + 3..at];
             match userinfo.find(':') {
-                Some(colon) => format!("{}{}:***{}", &db[..scheme + 3], &userinfo[..colon], &db[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &db[..scheme + 3],
+                    &userinfo[..colon],
+                    &db[at..]
+                ),
                 None => db.to_string(),
             }
         }
@@ -120,7 +145,10 @@ fn filter(args: &FilterArgs) -> Result<TmfFilter> {
     where
         T::Err: std::fmt::Display,
     {
-        value.as_deref().map(|v| v.parse::<T>().map_err(|e| anyhow!("{e}"))).transpose()
+        value
+            .as_deref()
+            .map(|v| v.parse::<T>().map_err(|e| anyhow!("{e}")))
+            .transpose()
     }
     Ok(TmfFilter {
         region: parse(&args.region)?,
@@ -143,7 +171,10 @@ fn encoding(arg: EncodingArg) -> TextEncoding {
 }
 
 fn single_byte(c: char, what: &str) -> Result<u8> {
-    u8::try_from(c).ok().filter(u8::is_ascii).ok_or_else(|| anyhow!("{what} must be one ASCII character, got {c:?}"))
+    u8::try_from(c)
+        .ok()
+        .filter(u8::is_ascii)
+        .ok_or_else(|| anyhow!("{what} must be one ASCII character, got {c:?}"))
 }
 
 fn print_problems(problems: &[Problem]) {
@@ -157,12 +188,19 @@ fn import(store: &mut Store, actor: &str, args: ImportArgs) -> Result<u8> {
         Some(InFormat::Csv) => Format::Csv,
         Some(InFormat::Xlsx) => Format::Xlsx,
         Some(InFormat::Geojson) => Format::GeoJson,
-        None => Format::from_path(&args.file)
-            .ok_or_else(|| anyhow!("cannot tell the format of {} from its extension: use --format", args.file.display()))?,
+        None => Format::from_path(&args.file).ok_or_else(|| {
+            anyhow!(
+                "cannot tell the format of {} from its extension: use --format",
+                args.file.display()
+            )
+        })?,
     };
     let options = ReadOptions {
         encoding: encoding(args.encoding),
-        delimiter: args.delimiter.map(|d| single_byte(d, "--delimiter")).transpose()?,
+        delimiter: args
+            .delimiter
+            .map(|d| single_byte(d, "--delimiter"))
+            .transpose()?,
         decimal: match args.decimal {
             None => None,
             Some('.') => Some(DecimalSeparator::Point),
@@ -174,24 +212,37 @@ fn import(store: &mut Store, actor: &str, args: ImportArgs) -> Result<u8> {
     let input = match qaita_io::read(&args.file, format, &options) {
         Ok(input) => input,
         Err(problems) => {
-            eprintln!("{}: cannot import, nothing was written:", args.file.display());
+            eprintln!(
+                "{}: cannot import, nothing was written:",
+                args.file.display()
+            );
             print_problems(&problems);
             return Ok(exit::INVALID_INPUT);
         }
     };
     let import_options = ImportOptions {
-        policy: if args.keep_current { CurrentPolicy::KeepCurrent } else { CurrentPolicy::ImportedBecomesCurrent },
+        policy: if args.keep_current {
+            CurrentPolicy::KeepCurrent
+        } else {
+            CurrentPolicy::ImportedBecomesCurrent
+        },
         dry_run: args.dry_run,
         keep_valid: args.rejects.is_some(),
         actor: actor.to_string(),
         context: format!("import {}", args.file.display()),
         ..ImportOptions::default()
     };
-    let bar = if args.quiet || args.json { ProgressBar::hidden() } else { ProgressBar::new(input.rows) };
+    let bar = if args.quiet || args.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(input.rows)
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} importing [{bar:40}] {pos}/{len} rows ({per_sec}, {eta} left)")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} importing [{bar:40}] {pos}/{len} rows ({per_sec}, {eta} left)",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     let started = Instant::now();
     let report = store.import(input.records, &import_options, &mut |n| bar.set_position(n))?;
@@ -202,17 +253,29 @@ fn import(store: &mut Store, actor: &str, args: ImportArgs) -> Result<u8> {
     {
         let mut by_row: BTreeMap<usize, Vec<Problem>> = BTreeMap::new();
         for p in &report.problems {
-            by_row.entry(p.row.unwrap_or(0)).or_default().push(p.clone());
+            by_row
+                .entry(p.row.unwrap_or(0))
+                .or_default()
+                .push(p.clone());
         }
         qaita_io::write_rejects(&args.file, format, &options, &by_row, path)
             .with_context(|| format!("cannot write rejects file {}", path.display()))?;
     }
     if args.json {
-        print_json(&ImportJson { file: args.file.display().to_string(), encoding: input.encoding.name(), seconds, report: &report })?;
+        print_json(&ImportJson {
+            file: args.file.display().to_string(),
+            encoding: input.encoding.name(),
+            seconds,
+            report: &report,
+        })?;
     } else {
         print_import_report(&args, input.encoding, &report, seconds);
     }
-    Ok(if report.problems.is_empty() { exit::OK } else { exit::INVALID_INPUT })
+    Ok(if report.problems.is_empty() {
+        exit::OK
+    } else {
+        exit::INVALID_INPUT
+    })
 }
 
 #[derive(Serialize)]
@@ -224,14 +287,29 @@ struct ImportJson<'a> {
     report: &'a ImportReport,
 }
 
-fn print_import_report(args: &ImportArgs, encoding: TextEncoding, report: &ImportReport, seconds: f64) {
+fn print_import_report(
+    args: &ImportArgs,
+    encoding: TextEncoding,
+    report: &ImportReport,
+    seconds: f64,
+) {
     let c = report.counts;
     let file = args.file.display();
     if !report.problems.is_empty() {
-        eprintln!("{file}: {} of {} records have problems:", c.rejected, c.create + c.update + c.unchanged + c.rejected);
+        eprintln!(
+            "{file}: {} of {} records have problems:",
+            c.rejected,
+            c.create + c.update + c.unchanged + c.rejected
+        );
         print_problems(&report.problems);
     }
-    let verb = if report.committed { "imported" } else if report.dry_run { "dry run, would import" } else { "NOTHING WRITTEN, would have imported" };
+    let verb = if report.committed {
+        "imported"
+    } else if report.dry_run {
+        "dry run, would import"
+    } else {
+        "NOTHING WRITTEN, would have imported"
+    };
     println!(
         "{file} ({}): {verb}: {} created, {} updated, {} unchanged, {} rejected in {seconds:.2} s",
         encoding.name(),
@@ -241,40 +319,75 @@ fn print_import_report(args: &ImportArgs, encoding: TextEncoding, report: &Impor
         c.rejected
     );
     if report.dry_run {
-        for change in report.changes.iter().filter(|c| c.action != "unchanged").take(50) {
-            let fields = if change.fields.is_empty() { String::new() } else { format!(" ({})", change.fields.join(", ")) };
-            println!("  row {}: {} {}{fields}", change.row, change.action, change.external_id);
+        for change in report
+            .changes
+            .iter()
+            .filter(|c| c.action != "unchanged")
+            .take(50)
+        {
+            let fields = if change.fields.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", change.fields.join(", "))
+            };
+            println!(
+                "  row {}: {} {}{fields}",
+                change.row, change.action, change.external_id
+            );
         }
     }
     if let Some(path) = &args.rejects
         && c.rejected > 0
     {
-        println!("rejected rows written to {} with a reject_reason column", path.display());
+        println!(
+            "rejected rows written to {} with a reject_reason column",
+            path.display()
+        );
     }
     if !report.committed && !report.dry_run && !report.problems.is_empty() {
-        println!("fix the rows above and import again, or use --rejects FILE to import the valid rows");
+        println!(
+            "fix the rows above and import again, or use --rejects FILE to import the valid rows"
+        );
     }
 }
 
 fn export(store: &mut Store, args: ExportArgs) -> Result<u8> {
     let format = match args.format {
         Some(f) => f,
-        None => match args.file.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
+        None => match args
+            .file
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_lowercase)
+            .as_deref()
+        {
             Some("csv") => OutFormat::Csv,
             Some("geojson" | "json") => OutFormat::Geojson,
             Some("gpkg") => OutFormat::Gpkg,
-            _ => bail!("cannot tell the format of {} from its extension: use --format csv|geojson|gpkg", args.file.display()),
+            _ => bail!(
+                "cannot tell the format of {} from its extension: use --format csv|geojson|gpkg",
+                args.file.display()
+            ),
         },
     };
     let stored = store.list(&filter(&args.filter)?)?;
     let tmfs: Vec<&qaita_model::Tmf> = stored.iter().map(|s| &s.tmf).collect();
-    let create = |path: &Path| std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()));
+    let create = |path: &Path| {
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))
+    };
     match format {
         OutFormat::Csv => {
             let file = std::io::BufWriter::new(create(&args.file)?);
-            qaita_io::write_csv(file, &tmfs, encoding(args.encoding), single_byte(args.delimiter, "--delimiter")?)?;
+            qaita_io::write_csv(
+                file,
+                &tmfs,
+                encoding(args.encoding),
+                single_byte(args.delimiter, "--delimiter")?,
+            )?;
         }
-        OutFormat::Geojson => qaita_io::write_geojson(std::io::BufWriter::new(create(&args.file)?), &tmfs)?,
+        OutFormat::Geojson => {
+            qaita_io::write_geojson(std::io::BufWriter::new(create(&args.file)?), &tmfs)?
+        }
         OutFormat::Gpkg => {
             let refs: Vec<&StoredTmf> = stored.iter().collect();
             qaita_io::write_gpkg(&args.file, &refs)?;
@@ -286,18 +399,35 @@ fn export(store: &mut Store, args: ExportArgs) -> Result<u8> {
 
 fn settlement_index(path: Option<&Path>, config: ProximityConfig) -> Result<SettlementIndex> {
     let settlements: Vec<Settlement> = match path {
-        None => qaita_io::settlements::parse_settlements("bundled settlements", qaita_io::settlements::BUNDLED_KZ),
+        None => qaita_io::settlements::parse_settlements(
+            "bundled settlements",
+            qaita_io::settlements::BUNDLED_KZ,
+        ),
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
             qaita_io::settlements::parse_settlements(&p.display().to_string(), &text)
         }
     }
-    .map_err(|problems| anyhow!("{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")))?;
+    .map_err(|problems| {
+        anyhow!(
+            "{}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
     Ok(SettlementIndex::new(settlements, config)?)
 }
 
 fn site_of(stored: &StoredTmf) -> Result<Site<'_>> {
-    Ok(Site { lon: stored.tmf.location.lon, lat: stored.tmf.location.lat, footprint: stored.tmf.footprint.as_ref() })
+    Ok(Site {
+        lon: stored.tmf.location.lon,
+        lat: stored.tmf.location.lat,
+        footprint: stored.tmf.footprint.as_ref(),
+    })
 }
 
 /// `show --json`: the stored TMF plus what follows from it.
@@ -319,8 +449,20 @@ struct Derived<'a> {
 impl<'a> ShowJson<'a> {
     fn new(stored: &'a StoredTmf, proximity: &'a Proximity) -> Self {
         let tmf = &stored.tmf;
-        let contained_t = tmf.commodities().into_iter().filter_map(|c| Some((c.code().to_string(), tmf.contained_t(c)?))).collect();
-        ShowJson { stored, derived: Derived { tonnage_t: tmf.tonnage_t(), contained_t, owner_known: tmf.owner_known(), proximity } }
+        let contained_t = tmf
+            .commodities()
+            .into_iter()
+            .filter_map(|c| Some((c.code().to_string(), tmf.contained_t(c)?)))
+            .collect();
+        ShowJson {
+            stored,
+            derived: Derived {
+                tonnage_t: tmf.tonnage_t(),
+                contained_t,
+                owner_known: tmf.owner_known(),
+                proximity,
+            },
+        }
     }
 }
 
@@ -346,17 +488,34 @@ struct ProximityJson<'a> {
 }
 
 fn proximity(store: &mut Store, args: ProximityArgs) -> Result<u8> {
-    let config = ProximityConfig { radii_km: args.radii.clone(), near_km: args.near_km, urban_density_per_km2: args.urban_density };
+    let config = ProximityConfig {
+        radii_km: args.radii.clone(),
+        near_km: args.near_km,
+        urban_density_per_km2: args.urban_density,
+    };
     let index = settlement_index(args.settlements.as_deref(), config)?;
     let t0 = Instant::now();
     let located = store.locations(&filter(&args.filter)?)?;
     let t1 = Instant::now();
     let footprints: Vec<Option<Footprint>> = located
         .iter()
-        .map(|l| l.footprint.as_deref().map(parse_footprint).transpose().map_err(|e| anyhow!("stored footprint of {}: {e}", l.external_id)))
+        .map(|l| {
+            l.footprint
+                .as_deref()
+                .map(parse_footprint)
+                .transpose()
+                .map_err(|e| anyhow!("stored footprint of {}: {e}", l.external_id))
+        })
         .collect::<Result<_>>()?;
-    let sites: Vec<Site<'_>> =
-        located.iter().zip(&footprints).map(|(l, f)| Site { lon: l.lon, lat: l.lat, footprint: f.as_ref() }).collect();
+    let sites: Vec<Site<'_>> = located
+        .iter()
+        .zip(&footprints)
+        .map(|(l, f)| Site {
+            lon: l.lon,
+            lat: l.lat,
+            footprint: f.as_ref(),
+        })
+        .collect();
     let t2 = Instant::now();
     let results = index.assess_all(&sites);
     let t3 = Instant::now();
@@ -391,7 +550,9 @@ fn proximity(store: &mut Store, args: ProximityArgs) -> Result<u8> {
     }
     let source = match &args.settlements {
         Some(p) => p.display().to_string(),
-        None => "bundled GeoNames extract (CC-BY 4.0), data/settlements/kz-settlements.csv".to_string(),
+        None => {
+            "bundled GeoNames extract (CC-BY 4.0), data/settlements/kz-settlements.csv".to_string()
+        }
     };
     if args.json {
         print_json(&ProximityJson {
@@ -413,13 +574,27 @@ fn rayon_threads() -> usize {
 fn generate(args: GenerateArgs) -> Result<u8> {
     match &args.out {
         Some(path) => {
-            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            qaita_io::synthetic::generate_csv(std::io::BufWriter::new(file), args.objects, args.seed)?;
-            eprintln!("wrote {} synthetic TMFs (seed {}) to {}", args.objects, args.seed, path.display());
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            qaita_io::synthetic::generate_csv(
+                std::io::BufWriter::new(file),
+                args.objects,
+                args.seed,
+            )?;
+            eprintln!(
+                "wrote {} synthetic TMFs (seed {}) to {}",
+                args.objects,
+                args.seed,
+                path.display()
+            );
         }
         None => {
             let stdout = std::io::stdout().lock();
-            qaita_io::synthetic::generate_csv(std::io::BufWriter::new(stdout), args.objects, args.seed)?;
+            qaita_io::synthetic::generate_csv(
+                std::io::BufWriter::new(stdout),
+                args.objects,
+                args.seed,
+            )?;
         }
     }
     Ok(exit::OK)
@@ -428,12 +603,26 @@ fn generate(args: GenerateArgs) -> Result<u8> {
 fn demo(store: &mut Store, actor: &str, json: bool) -> Result<u8> {
     let mut reports = Vec::new();
     for (name, text, policy) in [
-        ("inventory.csv", DEMO_INVENTORY, CurrentPolicy::ImportedBecomesCurrent),
-        ("inventory-alternative-figures.csv", DEMO_ALTERNATIVES, CurrentPolicy::KeepCurrent),
+        (
+            "inventory.csv",
+            DEMO_INVENTORY,
+            CurrentPolicy::ImportedBecomesCurrent,
+        ),
+        (
+            "inventory-alternative-figures.csv",
+            DEMO_ALTERNATIVES,
+            CurrentPolicy::KeepCurrent,
+        ),
     ] {
-        let input = qaita_io::read::read_bytes(name, text.as_bytes(), Format::Csv, &ReadOptions::default())
-            .map_err(|p| anyhow!("bundled demo file {name} is invalid: {}", p[0]))?;
-        let options = ImportOptions { policy, actor: actor.to_string(), context: format!("demo data/demo/{name}"), ..ImportOptions::default() };
+        let input =
+            qaita_io::read::read_bytes(name, text.as_bytes(), Format::Csv, &ReadOptions::default())
+                .map_err(|p| anyhow!("bundled demo file {name} is invalid: {}", p[0]))?;
+        let options = ImportOptions {
+            policy,
+            actor: actor.to_string(),
+            context: format!("demo data/demo/{name}"),
+            ..ImportOptions::default()
+        };
         let report = store.import(input.records, &options, &mut |_| {})?;
         if !report.problems.is_empty() {
             print_problems(&report.problems);
@@ -444,11 +633,16 @@ fn demo(store: &mut Store, actor: &str, json: bool) -> Result<u8> {
     let stored = store.list(&TmfFilter::default())?;
     let stats = qaita_model::stats::summarize(stored.iter().map(|s| &s.tmf));
     let index = settlement_index(None, ProximityConfig::default())?;
-    let footprints: Vec<Option<Footprint>> = stored.iter().map(|s| s.tmf.footprint.clone()).collect();
+    let footprints: Vec<Option<Footprint>> =
+        stored.iter().map(|s| s.tmf.footprint.clone()).collect();
     let sites: Vec<Site<'_>> = stored
         .iter()
         .zip(&footprints)
-        .map(|(s, f)| Site { lon: s.tmf.location.lon, lat: s.tmf.location.lat, footprint: f.as_ref() })
+        .map(|(s, f)| Site {
+            lon: s.tmf.location.lon,
+            lat: s.tmf.location.lat,
+            footprint: f.as_ref(),
+        })
         .collect();
     let mut rows: Vec<ProximityRow> = stored
         .iter()
@@ -464,7 +658,10 @@ fn demo(store: &mut Store, actor: &str, json: bool) -> Result<u8> {
         })
         .collect();
     rows.sort_by(|a, b| worst_first(&a.proximity, &b.proximity).then(a.id.cmp(&b.id)));
-    let near: Vec<&ProximityRow> = rows.iter().filter(|r| r.proximity.near_settlement).collect();
+    let near: Vec<&ProximityRow> = rows
+        .iter()
+        .filter(|r| r.proximity.near_settlement)
+        .collect();
     if json {
         print_json(&serde_json::json!({
             "label": "ILLUSTRATIVE demo data compiled from public statements; not official figures",
@@ -475,18 +672,37 @@ fn demo(store: &mut Store, actor: &str, json: bool) -> Result<u8> {
         return Ok(exit::OK);
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "Qaita demo: ILLUSTRATIVE inventory compiled from public statements (not official data)")?;
+    writeln!(
+        out,
+        "Qaita demo: ILLUSTRATIVE inventory compiled from public statements (not official data)"
+    )?;
     for (name, c) in &reports {
-        writeln!(out, "  data/demo/{name}: {} created, {} updated, {} unchanged", c.create, c.update, c.unchanged)?;
+        writeln!(
+            out,
+            "  data/demo/{name}: {} created, {} updated, {} unchanged",
+            c.create, c.update, c.unchanged
+        )?;
     }
     writeln!(out)?;
     drop(out);
     output::print_stats(&stats);
     println!();
-    println!("TMFs within {} km of a settlement (worst first):", index.config().near_km);
-    let near_rows: Vec<ProximityRow> = rows.into_iter().filter(|r| r.proximity.near_settlement).collect();
-    output::print_proximity(&near_rows, index.config(), "bundled GeoNames extract (CC-BY 4.0)");
+    println!(
+        "TMFs within {} km of a settlement (worst first):",
+        index.config().near_km
+    );
+    let near_rows: Vec<ProximityRow> = rows
+        .into_iter()
+        .filter(|r| r.proximity.near_settlement)
+        .collect();
+    output::print_proximity(
+        &near_rows,
+        index.config(),
+        "bundled GeoNames extract (CC-BY 4.0)",
+    );
     println!();
-    println!("Next: qaita list --region shymkent | qaita show KZ-TMF-0034 | qaita proximity | qaita export tmf.gpkg");
+    println!(
+        "Next: qaita list --region shymkent | qaita show KZ-TMF-0034 | qaita proximity | qaita export tmf.gpkg"
+    );
     Ok(exit::OK)
 }

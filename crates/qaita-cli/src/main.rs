@@ -24,7 +24,11 @@ pub mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "qaita", version, about = "Qaita: national registry of Kazakhstan's technogenic mineral formations (TMFs)")]
+#[command(
+    name = "qaita",
+    version,
+    about = "Qaita: national registry of Kazakhstan's technogenic mineral formations (TMFs)"
+)]
 struct Cli {
     /// Database: a SQLite file path (created if missing) or a postgres:// URL.
     #[arg(long, global = true, env = "QAITA_DB", default_value = "qaita.db")]
@@ -245,12 +249,19 @@ struct GenerateArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let actor = cli.actor.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_string());
+    let actor = cli
+        .actor
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "cli".to_string());
     match commands::run(cli, actor) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             // `qaita list --json | head` closes the pipe early: not an error worth a message.
-            let broken_pipe = error.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe));
+            let broken_pipe = error.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            });
             if broken_pipe {
                 return ExitCode::from(exit::OK);
             }

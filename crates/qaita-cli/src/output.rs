@@ -1,9 +1,9 @@
 //! Human-readable tables. JSON output is serde's, unchanged.
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use qaita_model::StoredTmf;
 use qaita_model::stats::{Stats, Summary};
 use qaita_model::units::format_tonnes;
-use qaita_model::StoredTmf;
 use qaita_risk::proximity::{Proximity, ProximityConfig};
 use qaita_store::AuditEntry;
 use serde::Serialize;
@@ -21,7 +21,7 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(header.iter().map(|h| Cell::new(h)));
+    t.set_header(header.iter().map(Cell::new));
     t
 }
 
@@ -34,7 +34,17 @@ fn or_dash(value: Option<&str>) -> String {
 }
 
 pub fn print_list(tmfs: &[StoredTmf]) {
-    let mut t = table(&["id", "external id", "name", "kind", "region", "status", "tonnage", "commodities", "owner"]);
+    let mut t = table(&[
+        "id",
+        "external id",
+        "name",
+        "kind",
+        "region",
+        "status",
+        "tonnage",
+        "commodities",
+        "owner",
+    ]);
     for s in tmfs {
         let tmf = &s.tmf;
         t.add_row(vec![
@@ -44,8 +54,18 @@ pub fn print_list(tmfs: &[StoredTmf]) {
             Cell::new(tmf.kind.code()),
             Cell::new(tmf.region.label_en()),
             Cell::new(tmf.status.code()),
-            right(tmf.tonnage_t().map(format_tonnes).unwrap_or_else(|| "-".into())),
-            Cell::new(tmf.commodities().iter().map(|c| c.code()).collect::<Vec<_>>().join(" ")),
+            right(
+                tmf.tonnage_t()
+                    .map(format_tonnes)
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            Cell::new(
+                tmf.commodities()
+                    .iter()
+                    .map(|c| c.code())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             Cell::new(tmf.owner.as_deref().unwrap_or("unknown")),
         ]);
     }
@@ -55,24 +75,52 @@ pub fn print_list(tmfs: &[StoredTmf]) {
 
 /// Contained commodity in a readable unit: kg below a tonne (precious metals), else t, kt, Mt.
 fn contained_text(_code: &str, tonnes: f64) -> String {
-    if tonnes < 1.0 { format!("{:.1} kg", tonnes * 1000.0) } else { format_tonnes(tonnes) }
+    if tonnes < 1.0 {
+        format!("{:.1} kg", tonnes * 1000.0)
+    } else {
+        format_tonnes(tonnes)
+    }
 }
 
 pub fn print_show(stored: &StoredTmf, proximity: &Proximity) {
     let tmf = &stored.tmf;
-    println!("{} — {} (id {}, version {})", tmf.external_id, tmf.names.name, stored.id, stored.version);
+    println!(
+        "{} — {} (id {}, version {})",
+        tmf.external_id, tmf.names.name, stored.id, stored.version
+    );
     let mut t = table(&["attribute", "value"]);
     let rows: Vec<(&str, String)> = vec![
         ("name (kk)", or_dash(tmf.names.name_kk.as_deref())),
         ("name (ru)", or_dash(tmf.names.name_ru.as_deref())),
-        ("kind", format!("{} ({})", tmf.kind.label_en(), tmf.family.label_en())),
+        (
+            "kind",
+            format!("{} ({})", tmf.kind.label_en(), tmf.family.label_en()),
+        ),
         ("region", tmf.region.label_en().to_string()),
         ("status", tmf.status.label_en().to_string()),
         ("legal class", tmf.legal_class.label_en().to_string()),
-        ("owner", tmf.owner.clone().unwrap_or_else(|| "unknown".into())),
+        (
+            "owner",
+            tmf.owner.clone().unwrap_or_else(|| "unknown".into()),
+        ),
         ("operator", or_dash(tmf.operator.as_deref())),
-        ("source enterprise", or_dash(tmf.source_enterprise.as_deref())),
-        ("location", format!("{:.5} E, {:.5} N{}", tmf.location.lon, tmf.location.lat, if tmf.footprint.is_some() { " (with footprint)" } else { "" })),
+        (
+            "source enterprise",
+            or_dash(tmf.source_enterprise.as_deref()),
+        ),
+        (
+            "location",
+            format!(
+                "{:.5} E, {:.5} N{}",
+                tmf.location.lon,
+                tmf.location.lat,
+                if tmf.footprint.is_some() {
+                    " (with footprint)"
+                } else {
+                    ""
+                }
+            ),
+        ),
         (
             "accumulated",
             match (tmf.accumulation_from, tmf.accumulation_to) {
@@ -91,7 +139,16 @@ pub fn print_show(stored: &StoredTmf, proximity: &Proximity) {
         t.add_row(vec![Cell::new(format!("id ({scheme})")), Cell::new(id)]);
     }
     println!("{t}");
-    let mut figures = table(&["figure", "value", "current", "source", "date", "method", "confidence", "illustrative"]);
+    let mut figures = table(&[
+        "figure",
+        "value",
+        "current",
+        "source",
+        "date",
+        "method",
+        "confidence",
+        "illustrative",
+    ]);
     let mut sorted: Vec<_> = tmf.figures.iter().collect();
     sorted.sort_by(|a, b| a.field.cmp(&b.field).then(b.current.cmp(&a.current)));
     for f in sorted {
@@ -100,20 +157,38 @@ pub fn print_show(stored: &StoredTmf, proximity: &Proximity) {
             right(f.quantity()),
             Cell::new(if f.current { "yes" } else { "" }),
             Cell::new(&f.provenance.source),
-            Cell::new(f.provenance.date.map(|d| d.to_string()).unwrap_or_else(|| "-".into())),
+            Cell::new(
+                f.provenance
+                    .date
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ),
             Cell::new(or_dash(f.provenance.method.as_deref())),
             Cell::new(f.provenance.confidence.code()),
-            Cell::new(if f.provenance.illustrative { "yes" } else { "no" }),
+            Cell::new(if f.provenance.illustrative {
+                "yes"
+            } else {
+                "no"
+            }),
         ]);
     }
     println!("{figures}");
     let contained: Vec<String> = tmf
         .commodities()
         .into_iter()
-        .filter_map(|c| Some(format!("{} {}", c, contained_text(c.code(), tmf.contained_t(c)?))))
+        .filter_map(|c| {
+            Some(format!(
+                "{} {}",
+                c,
+                contained_text(c.code(), tmf.contained_t(c)?)
+            ))
+        })
         .collect();
     if !contained.is_empty() {
-        println!("contained (current tonnage x current grade): {}", contained.join(", "));
+        println!(
+            "contained (current tonnage x current grade): {}",
+            contained.join(", ")
+        );
     }
     if let Some(n) = &proximity.nearest {
         println!(
@@ -121,21 +196,48 @@ pub fn print_show(stored: &StoredTmf, proximity: &Proximity) {
             n.name,
             n.population,
             n.centre_distance_km,
-            if n.inside { "inside its modelled built-up area".to_string() } else { format!("{:.2} km from its edge", n.edge_distance_km) }
+            if n.inside {
+                "inside its modelled built-up area".to_string()
+            } else {
+                format!("{:.2} km from its edge", n.edge_distance_km)
+            }
         );
-        let within: Vec<String> = proximity.population_within.iter().map(|p| format!("{:.0} within {} km", p.population, p.radius_km)).collect();
+        let within: Vec<String> = proximity
+            .population_within
+            .iter()
+            .map(|p| format!("{:.0} within {} km", p.population, p.radius_km))
+            .collect();
         println!("people: {}", within.join(", "));
     }
     let other = tmf.figures.iter().filter(|f| !f.current).count();
     if other > 0 {
-        println!("{other} non-current figure(s) from other sources are kept beside the current ones");
+        println!(
+            "{other} non-current figure(s) from other sources are kept beside the current ones"
+        );
     }
 }
 
 pub fn print_history(stored: &StoredTmf, history: &[AuditEntry]) {
-    println!("{} — {}: {} change(s)", stored.tmf.external_id, stored.tmf.names.name, history.len());
+    println!(
+        "{} — {}: {} change(s)",
+        stored.tmf.external_id,
+        stored.tmf.names.name,
+        history.len()
+    );
     for entry in history {
-        println!("#{} {} v{} {} by {}{}", entry.id, entry.at, entry.version, entry.action, entry.actor, entry.context.as_deref().map(|c| format!(" ({c})")).unwrap_or_default());
+        println!(
+            "#{} {} v{} {} by {}{}",
+            entry.id,
+            entry.at,
+            entry.version,
+            entry.action,
+            entry.actor,
+            entry
+                .context
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
+        );
         if entry.action == "create" {
             println!("    created with {} fields", entry.changes.len());
             continue;
@@ -150,20 +252,37 @@ pub fn print_history(stored: &StoredTmf, history: &[AuditEntry]) {
                         "{} {}{}",
                         o["value"],
                         o["unit"].as_str().unwrap_or(""),
-                        if o["current"].as_bool() == Some(true) { " (current)" } else { "" }
+                        if o["current"].as_bool() == Some(true) {
+                            " (current)"
+                        } else {
+                            ""
+                        }
                     ),
                     other => other.to_string(),
                 };
-                if s.chars().count() > 80 { format!("{}…", s.chars().take(80).collect::<String>()) } else { s }
+                if s.chars().count() > 80 {
+                    format!("{}…", s.chars().take(80).collect::<String>())
+                } else {
+                    s
+                }
             };
-            println!("    {}: {} -> {}", change.field, show(&change.before), show(&change.after));
+            println!(
+                "    {}: {} -> {}",
+                change.field,
+                show(&change.before),
+                show(&change.after)
+            );
         }
     }
 }
 
 fn summary_row(name: &str, s: &Summary) -> Vec<Cell> {
     let p = &s.provenance;
-    let dated = if p.current_figures == 0 { 0.0 } else { 100.0 * p.with_date as f64 / p.current_figures as f64 };
+    let dated = if p.current_figures == 0 {
+        0.0
+    } else {
+        100.0 * p.with_date as f64 / p.current_figures as f64
+    };
     vec![
         Cell::new(name),
         right(s.objects),
@@ -176,33 +295,84 @@ fn summary_row(name: &str, s: &Summary) -> Vec<Cell> {
 }
 
 pub fn print_stats(stats: &Stats) {
-    let header = ["", "objects", "tonnage", "owner unknown", "figures dated", "illustrative figures", "conflicting"];
+    let header = [
+        "",
+        "objects",
+        "tonnage",
+        "owner unknown",
+        "figures dated",
+        "illustrative figures",
+        "conflicting",
+    ];
     let mut t = table(&header);
     t.add_row(summary_row("Kazakhstan", &stats.national));
     println!("{t}");
-    let mut regions = table(&["region", "objects", "tonnage", "owner unknown", "figures dated", "illustrative figures", "conflicting"]);
+    let mut regions = table(&[
+        "region",
+        "objects",
+        "tonnage",
+        "owner unknown",
+        "figures dated",
+        "illustrative figures",
+        "conflicting",
+    ]);
     for (region, s) in &stats.by_region {
         regions.add_row(summary_row(region.label_en(), s));
     }
     println!("{regions}");
-    let mut kinds = table(&["kind", "objects", "tonnage", "owner unknown", "figures dated", "illustrative figures", "conflicting"]);
+    let mut kinds = table(&[
+        "kind",
+        "objects",
+        "tonnage",
+        "owner unknown",
+        "figures dated",
+        "illustrative figures",
+        "conflicting",
+    ]);
     for (kind, s) in &stats.by_kind {
         kinds.add_row(summary_row(kind.label_en(), s));
     }
     println!("{kinds}");
     let mut contained = table(&["commodity", "contained", "objects"]);
     let mut list: Vec<_> = stats.national.contained.iter().collect();
-    list.sort_by_key(|(c, _)| (qaita_io::flat::USUAL_COMMODITIES.iter().position(|u| *u == c.code()).unwrap_or(usize::MAX), c.code().to_string()));
+    list.sort_by_key(|(c, _)| {
+        (
+            qaita_io::flat::USUAL_COMMODITIES
+                .iter()
+                .position(|u| *u == c.code())
+                .unwrap_or(usize::MAX),
+            c.code().to_string(),
+        )
+    });
     for (c, v) in list {
-        contained.add_row(vec![Cell::new(c.code()), right(contained_text(c.code(), v.tonnes)), right(v.objects)]);
+        contained.add_row(vec![
+            Cell::new(c.code()),
+            right(contained_text(c.code(), v.tonnes)),
+            right(v.objects),
+        ]);
     }
     println!("{contained}");
-    let conf: Vec<String> = stats.national.provenance.by_confidence.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let conf: Vec<String> = stats
+        .national
+        .provenance
+        .by_confidence
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     println!("current figures by confidence: {}", conf.join(", "));
 }
 
 pub fn print_proximity(rows: &[ProximityRow], config: &ProximityConfig, source: &str) {
-    let mut header: Vec<String> = ["id", "external id", "name", "nearest settlement", "from centre", "from edge"].map(String::from).to_vec();
+    let mut header: Vec<String> = [
+        "id",
+        "external id",
+        "name",
+        "nearest settlement",
+        "from centre",
+        "from edge",
+    ]
+    .map(String::from)
+    .to_vec();
     header.extend(config.radii_km.iter().map(|r| format!("pop. ≤{r} km")));
     header.push(format!("≤{} km", config.near_km));
     let mut t = Table::new();
@@ -215,11 +385,19 @@ pub fn print_proximity(rows: &[ProximityRow], config: &ProximityConfig, source: 
             Some(n) => cells.extend([
                 Cell::new(format!("{} ({})", n.name, n.population)),
                 right(format!("{:.2} km", n.centre_distance_km)),
-                right(if n.inside { "inside".into() } else { format!("{:.2} km", n.edge_distance_km) }),
+                right(if n.inside {
+                    "inside".into()
+                } else {
+                    format!("{:.2} km", n.edge_distance_km)
+                }),
             ]),
             None => cells.extend([Cell::new("-"), Cell::new("-"), Cell::new("-")]),
         }
-        cells.extend(p.population_within.iter().map(|w| right(format!("{:.0}", w.population))));
+        cells.extend(
+            p.population_within
+                .iter()
+                .map(|w| right(format!("{:.0}", w.population))),
+        );
         cells.push(Cell::new(if p.near_settlement { "YES" } else { "" }));
         t.add_row(cells);
     }

@@ -10,7 +10,9 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap() }
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -29,7 +31,11 @@ impl Env {
 
     fn ok(&self, args: &[&str]) -> String {
         let out = self.qaita(args);
-        assert!(out.status.success(), "qaita {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "qaita {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -67,9 +73,16 @@ fn mixed_good_and_bad_rows_write_nothing_and_list_every_problem() {
         "row 6: field 'source_date': '2025-13-01' is not a date",
         "row 6: field 'lat': 73.1 is outside Kazakhstan",
     ] {
-        assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
     }
-    assert_eq!(national(&env), before, "a rejected import must not change the registry");
+    assert_eq!(
+        national(&env),
+        before,
+        "a rejected import must not change the registry"
+    );
     // --json reports the same problems for machines.
     let out = env.qaita(&["import", file.to_str().unwrap(), "--json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -77,10 +90,18 @@ fn mixed_good_and_bad_rows_write_nothing_and_list_every_problem() {
     assert_eq!(report["committed"], false);
     // --rejects imports the valid rows and writes the others with reasons.
     let rejects = env.path("rejects.csv");
-    let out = env.qaita(&["import", file.to_str().unwrap(), "--rejects", rejects.to_str().unwrap()]);
+    let out = env.qaita(&[
+        "import",
+        file.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(3));
     let after = national(&env);
-    assert_eq!(after["objects"].as_u64(), before["objects"].as_u64().map(|n| n + 1));
+    assert_eq!(
+        after["objects"].as_u64(),
+        before["objects"].as_u64().map(|n| n + 1)
+    );
     let rejected = std::fs::read_to_string(&rejects).unwrap();
     assert_eq!(rejected.lines().count(), 4, "{rejected}");
     assert!(rejected.lines().next().unwrap().ends_with(",reject_reason"));
@@ -88,7 +109,12 @@ fn mixed_good_and_bad_rows_write_nothing_and_list_every_problem() {
     let history = env.json(&["history", "KZ-TMF-0001", "--json"]);
     let last = history.as_array().unwrap().last().unwrap();
     assert_eq!(last["actor"], "tester");
-    assert!(last["changes"].as_array().unwrap().iter().any(|c| c["field"].as_str().unwrap().starts_with("figure tonnage [survey, 2025]")));
+    assert!(last["changes"].as_array().unwrap().iter().any(|c| {
+        c["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("figure tonnage [survey, 2025]")
+    }));
 }
 
 fn encode_1251(text: &str) -> Vec<u8> {
@@ -107,13 +133,24 @@ fn windows_1251_round_trips_through_import_and_export() {
     assert_eq!(report["encoding"], "windows-1251");
     assert_eq!(report["counts"]["create"], 2);
     let shown = env.json(&["show", "RU-1", "--json"]);
-    assert_eq!(shown["name_ru"], "Хвосты Ачисайского полиметаллического комбината");
+    assert_eq!(
+        shown["name_ru"],
+        "Хвосты Ачисайского полиметаллического комбината"
+    );
     assert_eq!(shown["region"], "turkistan");
     assert_eq!(shown["derived"]["tonnage_t"], 12_500_000.0);
     let exported = env.path("export-1251.csv");
-    env.ok(&["export", exported.to_str().unwrap(), "--encoding", "windows-1251"]);
+    env.ok(&[
+        "export",
+        exported.to_str().unwrap(),
+        "--encoding",
+        "windows-1251",
+    ]);
     let bytes = std::fs::read(&exported).unwrap();
-    assert!(std::str::from_utf8(&bytes).is_err(), "export must really be Windows-1251");
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "export must really be Windows-1251"
+    );
     let text = encoding_rs::WINDOWS_1251.decode(&bytes).0.into_owned();
     assert!(text.contains("Текелийское хвостохранилище «Старое»"));
     assert!(text.contains("ТОО «Текели»"));
@@ -122,7 +159,12 @@ fn windows_1251_round_trips_through_import_and_export() {
     let report = env2.json(&["import", exported.to_str().unwrap(), "--json"]);
     assert_eq!(report["counts"]["create"], 2);
     let again = env2.path("again.csv");
-    env2.ok(&["export", again.to_str().unwrap(), "--encoding", "windows-1251"]);
+    env2.ok(&[
+        "export",
+        again.to_str().unwrap(),
+        "--encoding",
+        "windows-1251",
+    ]);
     assert_eq!(std::fs::read(&again).unwrap(), bytes);
     // Re-importing the export into the first registry changes nothing.
     let report = env.json(&["import", exported.to_str().unwrap(), "--json"]);
@@ -145,12 +187,22 @@ fn geopackage_opens_in_gdal_with_every_object() {
     let gpkg = env.path("tmf.gpkg");
     env.ok(&["export", gpkg.to_str().unwrap()]);
     let objects = national(&env)["objects"].as_u64().unwrap();
-    let ogrinfo = Command::new("ogrinfo").args(["-so", "-al"]).arg(&gpkg).output().expect("ogrinfo (Debian gdal-bin) is needed: scripts/setup.sh installs it");
+    let ogrinfo = Command::new("ogrinfo")
+        .args(["-so", "-al"])
+        .arg(&gpkg)
+        .output()
+        .expect("ogrinfo (Debian gdal-bin) is needed: scripts/setup.sh installs it");
     let stdout = String::from_utf8_lossy(&ogrinfo.stdout);
     let stderr = String::from_utf8_lossy(&ogrinfo.stderr);
     assert!(ogrinfo.status.success(), "{stderr}");
-    assert!(!stderr.contains("Warning") && !stderr.contains("ERROR"), "ogrinfo complained: {stderr}");
-    assert!(stdout.contains(&format!("Feature Count: {objects}")), "{stdout}");
+    assert!(
+        !stderr.contains("Warning") && !stderr.contains("ERROR"),
+        "ogrinfo complained: {stderr}"
+    );
+    assert!(
+        stdout.contains(&format!("Feature Count: {objects}")),
+        "{stdout}"
+    );
     assert!(stdout.contains("Layer name: tmf_footprint"));
     assert!(stdout.contains("Geometry: Multi Polygon"));
 }
@@ -161,15 +213,39 @@ fn proximity_flags_the_shymkent_lead_slag() {
     env.ok(&["demo"]);
     let result = env.json(&["proximity", "--json"]);
     let tmfs = result["tmfs"].as_array().unwrap();
-    assert_eq!(tmfs.len() as u64, national(&env)["objects"].as_u64().unwrap());
-    let shymkent = tmfs.iter().find(|t| t["name"] == "Shymkent lead plant slag").unwrap();
+    assert_eq!(
+        tmfs.len() as u64,
+        national(&env)["objects"].as_u64().unwrap()
+    );
+    let shymkent = tmfs
+        .iter()
+        .find(|t| t["name"] == "Shymkent lead plant slag")
+        .unwrap();
     assert_eq!(shymkent["near_settlement"], true);
     assert_eq!(shymkent["nearest"]["name"], "Shymkent");
     // Worst first: flagged objects come before all others.
-    let flags: Vec<bool> = tmfs.iter().map(|t| t["near_settlement"].as_bool().unwrap()).collect();
+    let flags: Vec<bool> = tmfs
+        .iter()
+        .map(|t| t["near_settlement"].as_bool().unwrap())
+        .collect();
     assert!(flags.windows(2).all(|w| w[0] >= w[1]));
-    let only = env.json(&["proximity", "--json", "--only-near", "--radii", "2,20", "--near-km", "0.5"]);
-    assert!(only["tmfs"].as_array().unwrap().iter().all(|t| t["near_settlement"] == true && t["population_within"].as_array().unwrap().len() == 2));
+    let only = env.json(&[
+        "proximity",
+        "--json",
+        "--only-near",
+        "--radii",
+        "2,20",
+        "--near-km",
+        "0.5",
+    ]);
+    assert!(
+        only["tmfs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["near_settlement"] == true
+                && t["population_within"].as_array().unwrap().len() == 2)
+    );
 }
 
 #[test]
@@ -180,7 +256,11 @@ fn geojson_and_csv_exports_import_back_unchanged() {
         let file = env.path(name);
         env.ok(&["export", file.to_str().unwrap()]);
         let report = env.json(&["import", file.to_str().unwrap(), "--json"]);
-        assert_eq!(report["counts"]["unchanged"], national(&env)["objects"], "{name}: {report}");
+        assert_eq!(
+            report["counts"]["unchanged"],
+            national(&env)["objects"],
+            "{name}: {report}"
+        );
         let fresh = Env::new();
         fresh.json(&["import", file.to_str().unwrap(), "--json"]);
         let (a, b) = (national(&env), national(&fresh));
@@ -197,9 +277,29 @@ fn xlsx_import_reports_sheet_rows() {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     let rows: [[&str; 8]; 3] = [
-        ["external_id", "name", "kind", "region", "lon", "lat", "tonnage [kt]", "source"],
-        ["X-1", "Ekibastuz ash", "ash", "Pavlodar", "75.3", "51.7", "900", "operator"],
-        ["X-2", "Broken", "ash", "Pavlodar", "75.3", "51.7", "lots", "operator"],
+        [
+            "external_id",
+            "name",
+            "kind",
+            "region",
+            "lon",
+            "lat",
+            "tonnage [kt]",
+            "source",
+        ],
+        [
+            "X-1",
+            "Ekibastuz ash",
+            "ash",
+            "Pavlodar",
+            "75.3",
+            "51.7",
+            "900",
+            "operator",
+        ],
+        [
+            "X-2", "Broken", "ash", "Pavlodar", "75.3", "51.7", "lots", "operator",
+        ],
     ];
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
@@ -214,11 +314,19 @@ fn xlsx_import_reports_sheet_rows() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("row 3: field 'tonnage': 'lots'"));
     let rejects = env.path("rejects.csv");
-    env.qaita(&["import", file.to_str().unwrap(), "--rejects", rejects.to_str().unwrap()]);
+    env.qaita(&[
+        "import",
+        file.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
     let shown = env.json(&["show", "X-1", "--json"]);
     assert_eq!(shown["derived"]["tonnage_t"], 900_000.0);
     let rejected = std::fs::read_to_string(&rejects).unwrap();
-    assert!(rejected.contains("X-2") && rejected.contains("reject_reason"), "{rejected}");
+    assert!(
+        rejected.contains("X-2") && rejected.contains("reject_reason"),
+        "{rejected}"
+    );
 }
 
 #[test]
@@ -229,8 +337,21 @@ fn read_commands_speak_json_and_report_missing_objects() {
     env.ok(&["demo"]);
     let list = env.json(&["list", "--json", "--region", "Шымкент қаласы"]);
     assert_eq!(list.as_array().unwrap().len(), 1);
-    let listed = env.json(&["list", "--json", "--commodity", "TREO", "--owner-known", "false"]);
-    assert!(listed.as_array().unwrap().iter().all(|t| t["owner"].is_null()));
+    let listed = env.json(&[
+        "list",
+        "--json",
+        "--commodity",
+        "TREO",
+        "--owner-known",
+        "false",
+    ]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["owner"].is_null())
+    );
     let out = env.qaita(&["show", "NO-SUCH-ID"]);
     assert_eq!(out.status.code(), Some(4));
     let out = env.qaita(&["list", "--region", "Atlantis"]);
@@ -249,7 +370,15 @@ fn list_len(env: &Env) -> serde_json::Value {
 fn generated_inventories_import() {
     let env = Env::new();
     let file = env.path("syn.csv");
-    env.ok(&["generate", "--objects", "3000", "--seed", "4", "--out", file.to_str().unwrap()]);
+    env.ok(&[
+        "generate",
+        "--objects",
+        "3000",
+        "--seed",
+        "4",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
     let report = env.json(&["import", file.to_str().unwrap(), "--json"]);
     assert_eq!(report["counts"]["create"], 3000);
     assert_eq!(national(&env)["objects"], 3000);

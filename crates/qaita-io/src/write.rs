@@ -24,17 +24,30 @@ pub enum ExportError {
     Sqlite(#[from] rusqlite::Error),
     #[error("geometry: {0}")]
     Geometry(String),
-    #[error("Windows-1251 cannot represent {character:?} in {external_id}, column {column}; export in UTF-8 instead")]
-    Unencodable { external_id: String, column: String, character: char },
+    #[error(
+        "Windows-1251 cannot represent {character:?} in {external_id}, column {column}; export in UTF-8 instead"
+    )]
+    Unencodable {
+        external_id: String,
+        column: String,
+        character: char,
+    },
 }
 
 /// CSV in the import layout. Windows-1251 output fails, naming the object and column, if a
 /// value holds a character that code page lacks (the Kazakh letters ә, ғ, қ, ң, ө, ұ, ү, һ, і).
-pub fn write_csv(out: impl Write, tmfs: &[&Tmf], encoding: TextEncoding, delimiter: u8) -> Result<(), ExportError> {
+pub fn write_csv(
+    out: impl Write,
+    tmfs: &[&Tmf],
+    encoding: TextEncoding,
+    delimiter: u8,
+) -> Result<(), ExportError> {
     let columns = export_columns(tmfs);
     let mut buffer = Vec::new();
     {
-        let mut writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(&mut buffer);
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(&mut buffer);
         writer.write_record(&columns)?;
         for tmf in tmfs {
             let row = export_row(tmf, &columns);
@@ -42,8 +55,15 @@ pub fn write_csv(out: impl Write, tmfs: &[&Tmf], encoding: TextEncoding, delimit
                 for (cell, column) in row.iter().zip(&columns) {
                     let (_, _, unmappable) = WINDOWS_1251.encode(cell);
                     if unmappable {
-                        let character = cell.chars().find(|c| WINDOWS_1251.encode(&c.to_string()).2).unwrap_or('?');
-                        return Err(ExportError::Unencodable { external_id: tmf.external_id.clone(), column: column.clone(), character });
+                        let character = cell
+                            .chars()
+                            .find(|c| WINDOWS_1251.encode(&c.to_string()).2)
+                            .unwrap_or('?');
+                        return Err(ExportError::Unencodable {
+                            external_id: tmf.external_id.clone(),
+                            column: column.clone(),
+                            character,
+                        });
                     }
                 }
             }
@@ -53,7 +73,8 @@ pub fn write_csv(out: impl Write, tmfs: &[&Tmf], encoding: TextEncoding, delimit
     }
     let bytes = match encoding {
         TextEncoding::Windows1251 => {
-            let text = String::from_utf8(buffer).map_err(|e| ExportError::Geometry(e.to_string()))?;
+            let text =
+                String::from_utf8(buffer).map_err(|e| ExportError::Geometry(e.to_string()))?;
             WINDOWS_1251.encode(&text).0.into_owned()
         }
         _ => buffer,
@@ -87,7 +108,11 @@ pub fn write_geojson(out: impl Write, tmfs: &[&Tmf]) -> Result<(), ExportError> 
             }
         })
         .collect();
-    let collection = geojson::FeatureCollection { features, bbox: None, foreign_members: None };
+    let collection = geojson::FeatureCollection {
+        features,
+        bbox: None,
+        foreign_members: None,
+    };
     serde_json::to_writer(out, &collection)?;
     Ok(())
 }
@@ -97,7 +122,8 @@ pub fn write_geojson(out: impl Write, tmfs: &[&Tmf]) -> Result<(), ExportError> 
 fn gpkg_grade_unit(c: &Commodity) -> (&'static str, f64) {
     match c.code() {
         "Au" | "Ag" | "Pt" | "Pd" | "PGM" => ("gpt", 1e6),
-        "TREO" | "REE" | "Sc" | "Ga" | "V" | "U" | "In" | "Ge" | "Li" | "Nb" | "Ta" | "Y" | "Re" | "Mo" | "W" | "Co" => ("ppm", 1e6),
+        "TREO" | "REE" | "Sc" | "Ga" | "V" | "U" | "In" | "Ge" | "Li" | "Nb" | "Ta" | "Y"
+        | "Re" | "Mo" | "W" | "Co" => ("ppm", 1e6),
         _ => ("pct", 1e2),
     }
 }
@@ -106,9 +132,14 @@ fn gpkg_blob(geometry: geo_types::Geometry<f64>) -> Result<Vec<u8>, ExportError>
     use geo::BoundingRect;
     let envelope = match &geometry {
         geo_types::Geometry::Point(_) => Vec::new(),
-        g => g.bounding_rect().map(|r| vec![r.min().x, r.max().x, r.min().y, r.max().y]).unwrap_or_default(),
+        g => g
+            .bounding_rect()
+            .map(|r| vec![r.min().x, r.max().x, r.min().y, r.max().y])
+            .unwrap_or_default(),
     };
-    geometry.to_gpkg_wkb(CoordDimensions::xy(), Some(4326), envelope).map_err(|e| ExportError::Geometry(e.to_string()))
+    geometry
+        .to_gpkg_wkb(CoordDimensions::xy(), Some(4326), envelope)
+        .map_err(|e| ExportError::Geometry(e.to_string()))
 }
 
 /// GeoPackage 1.2 with two layers: `tmf` (points, every attribute and current figure in
@@ -169,16 +200,27 @@ pub fn write_gpkg(path: &Path, tmfs: &[&StoredTmf]) -> Result<(), ExportError> {
         "CREATE TABLE tmf_footprint (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON, qaita_id INTEGER NOT NULL,
          external_id TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, region TEXT NOT NULL)",
     )?;
-    let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut bounds = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     let mut footprint_bounds = bounds;
     {
         let placeholders = vec!["?"; 29 + grade_columns.len()].join(",");
         let mut insert = tx.prepare(&format!("INSERT INTO tmf VALUES (NULL,{placeholders})"))?;
-        let mut insert_footprint = tx.prepare("INSERT INTO tmf_footprint VALUES (NULL,?,?,?,?,?,?)")?;
+        let mut insert_footprint =
+            tx.prepare("INSERT INTO tmf_footprint VALUES (NULL,?,?,?,?,?,?)")?;
         for stored in tmfs {
             let tmf = &stored.tmf;
             let (lon, lat) = (tmf.location.lon, tmf.location.lat);
-            bounds = [bounds[0].min(lon), bounds[1].min(lat), bounds[2].max(lon), bounds[3].max(lat)];
+            bounds = [
+                bounds[0].min(lon),
+                bounds[1].min(lat),
+                bounds[2].max(lon),
+                bounds[3].max(lat),
+            ];
             let canonical = |field: FigureField| tmf.current(&field).map(|f| f.canonical());
             let tonnage = tmf.current(&FigureField::Tonnage);
             let conflicting = tmf.figures.iter().filter(|f| !f.current).count() as i64;
@@ -212,8 +254,12 @@ pub fn write_gpkg(path: &Path, tmfs: &[&StoredTmf]) -> Result<(), ExportError> {
             }
             values.extend([
                 tonnage.map(|f| f.provenance.source.clone()).into(),
-                tonnage.and_then(|f| f.provenance.date.map(|d| d.to_string())).into(),
-                tonnage.map(|f| f.provenance.confidence.code().to_string()).into(),
+                tonnage
+                    .and_then(|f| f.provenance.date.map(|d| d.to_string()))
+                    .into(),
+                tonnage
+                    .map(|f| f.provenance.confidence.code().to_string())
+                    .into(),
                 illustrative.into(),
                 conflicting.into(),
                 stored.version.into(),
@@ -243,15 +289,28 @@ pub fn write_gpkg(path: &Path, tmfs: &[&StoredTmf]) -> Result<(), ExportError> {
     }
     let finite = |b: [f64; 4]| -> [Option<f64>; 4] { b.map(|v| v.is_finite().then_some(v)) };
     for (table, description, geometry_type, b) in [
-        ("tmf", "Technogenic mineral formations of Kazakhstan (Qaita registry)", "POINT", finite(bounds)),
-        ("tmf_footprint", "Footprints of technogenic mineral formations (Qaita registry)", "MULTIPOLYGON", finite(footprint_bounds)),
+        (
+            "tmf",
+            "Technogenic mineral formations of Kazakhstan (Qaita registry)",
+            "POINT",
+            finite(bounds),
+        ),
+        (
+            "tmf_footprint",
+            "Footprints of technogenic mineral formations (Qaita registry)",
+            "MULTIPOLYGON",
+            finite(footprint_bounds),
+        ),
     ] {
         tx.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
              VALUES (?, 'features', ?, ?, ?, ?, ?, ?, 4326)",
             rusqlite::params![table, table, description, b[0], b[1], b[2], b[3]],
         )?;
-        tx.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)", rusqlite::params![table, geometry_type])?;
+        tx.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)",
+            rusqlite::params![table, geometry_type],
+        )?;
     }
     tx.commit()?;
     Ok(())
@@ -288,17 +347,33 @@ pub fn write_rejects(
                 .enumerate()
                 .filter(|(i, _)| rejected.contains_key(&(i + 1)))
                 .map(|(i, mut f)| {
-                    f.properties.get_or_insert_with(Default::default).insert("reject_reason".into(), reason(i + 1).into());
+                    f.properties
+                        .get_or_insert_with(Default::default)
+                        .insert("reject_reason".into(), reason(i + 1).into());
                     f
                 })
                 .collect();
             serde_json::to_writer(std::fs::File::create(out)?, &collection)?;
         }
         Format::Csv => {
-            let (text, _) = decode(&file, &bytes, options.encoding).map_err(|p| ExportError::Geometry(p[0].to_string()))?;
-            let delimiter = options.delimiter.unwrap_or(if text.lines().next().unwrap_or("").contains(';') { b';' } else { b',' });
-            let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
-            let mut writer = csv::WriterBuilder::new().delimiter(delimiter).flexible(true).from_path(out)?;
+            let (text, _) = decode(&file, &bytes, options.encoding)
+                .map_err(|p| ExportError::Geometry(p[0].to_string()))?;
+            let delimiter =
+                options
+                    .delimiter
+                    .unwrap_or(if text.lines().next().unwrap_or("").contains(';') {
+                        b';'
+                    } else {
+                        b','
+                    });
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut writer = csv::WriterBuilder::new()
+                .delimiter(delimiter)
+                .flexible(true)
+                .from_path(out)?;
             let mut header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
             header.push("reject_reason".into());
             writer.write_record(&header)?;
@@ -319,12 +394,15 @@ pub fn write_rejects(
         }
         Format::Xlsx => {
             use calamine::Reader;
-            let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| ExportError::Geometry(e.to_string()))?;
+            let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+                .map_err(|e| ExportError::Geometry(e.to_string()))?;
             let sheet = match &options.sheet {
                 Some(s) => s.clone(),
                 None => book.sheet_names().first().cloned().unwrap_or_default(),
             };
-            let range = book.worksheet_range(&sheet).map_err(|e| ExportError::Geometry(e.to_string()))?;
+            let range = book
+                .worksheet_range(&sheet)
+                .map_err(|e| ExportError::Geometry(e.to_string()))?;
             let start_row = range.start().map_or(0, |(r, _)| r as usize);
             let mut writer = csv::WriterBuilder::new().flexible(true).from_path(out)?;
             for (i, cells) in range.rows().enumerate() {

@@ -9,11 +9,12 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 const ELEMENTS: &[&str] = &[
-    "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar", "K", "Ca", "Sc", "Ti",
-    "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr", "Rb", "Sr", "Y", "Zr", "Nb", "Mo",
-    "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I", "Xe", "Cs", "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm",
-    "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl", "Pb",
-    "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U",
+    "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl",
+    "Ar", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As",
+    "Se", "Br", "Kr", "Rb", "Sr", "Y", "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In",
+    "Sn", "Sb", "Te", "I", "Xe", "Cs", "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb",
+    "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl",
+    "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U",
 ];
 
 /// Named groups reported as one figure.
@@ -24,14 +25,19 @@ const GROUPS: &[(&str, &str)] = &[
 ];
 
 /// Critical and rare metals of Kazakhstan's rare and rare-earth metals roadmap.
-const CRITICAL: &[&str] = &["TREO", "REE", "Sc", "Ga", "V", "In", "Ge", "Nb", "Ta", "Li", "Co", "W", "Mo", "Re", "Y", "La", "Ce", "Nd"];
+const CRITICAL: &[&str] = &[
+    "TREO", "REE", "Sc", "Ga", "V", "In", "Ge", "Nb", "Ta", "Li", "Co", "W", "Mo", "Re", "Y", "La",
+    "Ce", "Nd",
+];
 
 /// A commodity code in its canonical spelling ("Cu", "Cr2O3", "TREO").
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Commodity(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a commodity: use an element symbol (Cu, Au), an oxide formula (Cr2O3, TiO2) or TREO, REE, PGM")]
+#[error(
+    "'{0}' is not a commodity: use an element symbol (Cu, Au), an oxide formula (Cr2O3, TiO2) or TREO, REE, PGM"
+)]
 pub struct UnknownCommodity(pub String);
 
 fn is_formula(text: &str) -> bool {
@@ -73,7 +79,10 @@ impl FromStr for Commodity {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let text = text.trim();
-        if let Some((code, _)) = GROUPS.iter().find(|(code, _)| code.eq_ignore_ascii_case(text)) {
+        if let Some((code, _)) = GROUPS
+            .iter()
+            .find(|(code, _)| code.eq_ignore_ascii_case(text))
+        {
             return Ok(Commodity((*code).to_string()));
         }
         if is_formula(text) {
@@ -87,9 +96,10 @@ impl FromStr for Commodity {
             while i < chars.len() {
                 let c = chars[i];
                 if c.is_ascii_alphabetic() {
-                    let pair = chars.get(i + 1).filter(|n| n.is_ascii_alphabetic()).map(|n| {
-                        format!("{}{}", c.to_ascii_uppercase(), n.to_ascii_lowercase())
-                    });
+                    let pair = chars
+                        .get(i + 1)
+                        .filter(|n| n.is_ascii_alphabetic())
+                        .map(|n| format!("{}{}", c.to_ascii_uppercase(), n.to_ascii_lowercase()));
                     match pair {
                         Some(p) if ELEMENTS.contains(&p.as_str()) => {
                             out.push_str(&p);
@@ -106,7 +116,8 @@ impl FromStr for Commodity {
             out
         };
         // Only single elements and oxides (with digits) are recased: "cuu" must not become "CuU".
-        let plausible = ELEMENTS.contains(&recased.as_str()) || recased.chars().any(|c| c.is_ascii_digit());
+        let plausible =
+            ELEMENTS.contains(&recased.as_str()) || recased.chars().any(|c| c.is_ascii_digit());
         if plausible && is_formula(&recased) {
             Ok(Commodity(recased))
         } else {
@@ -129,7 +140,9 @@ impl Serialize for Commodity {
 
 impl<'de> Deserialize<'de> for Commodity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -139,7 +152,9 @@ mod tests {
 
     #[test]
     fn accepts_elements_oxides_and_groups() {
-        for code in ["Cu", "Au", "U", "V", "Cr2O3", "TiO2", "V2O5", "TREO", "Sc", "Ga", "Fe2O3"] {
+        for code in [
+            "Cu", "Au", "U", "V", "Cr2O3", "TiO2", "V2O5", "TREO", "Sc", "Ga", "Fe2O3",
+        ] {
             assert_eq!(code.parse::<Commodity>().unwrap().code(), code);
         }
         assert_eq!("cu".parse::<Commodity>().unwrap().code(), "Cu");

@@ -18,7 +18,9 @@ pub struct FieldChange {
 fn flatten(tmf: Option<&Tmf>) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     let Some(tmf) = tmf else { return out };
-    let Ok(Value::Object(map)) = serde_json::to_value(tmf) else { return out };
+    let Ok(Value::Object(map)) = serde_json::to_value(tmf) else {
+        return out;
+    };
     for (key, value) in map {
         if key == "figures" {
             // Figures are keyed by field and origin so that a new source shows as an addition.
@@ -28,7 +30,10 @@ fn flatten(tmf: Option<&Tmf>) -> BTreeMap<String, Value> {
                     "figure {} [{}{}]",
                     figure["field"].as_str().unwrap_or("?"),
                     p["source"].as_str().unwrap_or("?"),
-                    p["date"].as_str().map(|d| format!(", {d}")).unwrap_or_default()
+                    p["date"]
+                        .as_str()
+                        .map(|d| format!(", {d}"))
+                        .unwrap_or_default()
                 );
                 out.insert(key, figure.clone());
             }
@@ -50,7 +55,11 @@ pub fn diff(before: Option<&Tmf>, after: Option<&Tmf>) -> Vec<FieldChange> {
         .filter_map(|key| {
             let b = before.get(key).cloned().unwrap_or(Value::Null);
             let a = after.get(key).cloned().unwrap_or(Value::Null);
-            (a != b).then(|| FieldChange { field: key.clone(), before: b, after: a })
+            (a != b).then(|| FieldChange {
+                field: key.clone(),
+                before: b,
+                after: a,
+            })
         })
         .collect()
 }

@@ -14,7 +14,8 @@ pub type Footprint = MultiPolygon<f64>;
 pub fn parse_footprint(text: &str) -> Result<MultiPolygon<f64>, String> {
     let text = text.trim();
     let geometry: Geometry<f64> = if text.starts_with('{') {
-        let geojson: geojson::Geometry = serde_json::from_str(text).map_err(|e| format!("not a GeoJSON geometry: {e}"))?;
+        let geojson: geojson::Geometry =
+            serde_json::from_str(text).map_err(|e| format!("not a GeoJSON geometry: {e}"))?;
         Geometry::try_from(&geojson).map_err(|e| format!("GeoJSON geometry not usable: {e}"))?
     } else {
         Geometry::try_from_wkt_str(text).map_err(|e| format!("not valid WKT: {e}"))?
@@ -27,7 +28,10 @@ pub fn footprint_from_geometry(geometry: Geometry<f64>) -> Result<MultiPolygon<f
     match geometry {
         Geometry::Polygon(p) => Ok(MultiPolygon::new(vec![p])),
         Geometry::MultiPolygon(mp) => Ok(mp),
-        other => Err(format!("a footprint must be a Polygon or MultiPolygon, got {}", geometry_name(&other))),
+        other => Err(format!(
+            "a footprint must be a Polygon or MultiPolygon, got {}",
+            geometry_name(&other)
+        )),
     }
 }
 
@@ -58,15 +62,28 @@ pub fn validate_footprint(footprint: &MultiPolygon<f64>) -> Vec<String> {
         .iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
         .flat_map(|ring| ring.coords())
-        .find(|c| !(c.x.is_finite() && c.y.is_finite() && (min_lon..=max_lon).contains(&c.x) && (min_lat..=max_lat).contains(&c.y)));
+        .find(|c| {
+            !(c.x.is_finite()
+                && c.y.is_finite()
+                && (min_lon..=max_lon).contains(&c.x)
+                && (min_lat..=max_lat).contains(&c.y))
+        });
     if let Some(c) = outside {
-        problems.push(format!("vertex ({}, {}) is outside Kazakhstan (lon/lat swapped or not WGS84?)", c.x, c.y));
+        problems.push(format!(
+            "vertex ({}, {}) is outside Kazakhstan (lon/lat swapped or not WGS84?)",
+            c.x, c.y
+        ));
         return problems;
     }
     if footprint.unsigned_area() == 0.0 {
         problems.push("footprint has zero area".to_string());
     }
-    problems.extend(footprint.validation_errors().into_iter().map(|e| format!("invalid polygon: {e}")));
+    problems.extend(
+        footprint
+            .validation_errors()
+            .into_iter()
+            .map(|e| format!("invalid polygon: {e}")),
+    );
     problems
 }
 
@@ -80,15 +97,21 @@ pub mod optional_geojson {
     use geo_types::MultiPolygon;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer>(value: &Option<MultiPolygon<f64>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        value: &Option<MultiPolygon<f64>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         value.as_ref().map(super::to_geojson).serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<MultiPolygon<f64>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<MultiPolygon<f64>>, D::Error> {
         let geometry: Option<geojson::Geometry> = Option::deserialize(d)?;
         geometry
             .map(|g| {
-                let g: geo_types::Geometry<f64> = geo_types::Geometry::try_from(&g).map_err(serde::de::Error::custom)?;
+                let g: geo_types::Geometry<f64> =
+                    geo_types::Geometry::try_from(&g).map_err(serde::de::Error::custom)?;
                 super::footprint_from_geometry(g).map_err(serde::de::Error::custom)
             })
             .transpose()
@@ -101,7 +124,10 @@ mod tests {
 
     #[test]
     fn reads_wkt_and_geojson() {
-        let wkt = parse_footprint("POLYGON((69.55 42.30,69.56 42.30,69.56 42.31,69.55 42.31,69.55 42.30))").unwrap();
+        let wkt = parse_footprint(
+            "POLYGON((69.55 42.30,69.56 42.30,69.56 42.31,69.55 42.31,69.55 42.30))",
+        )
+        .unwrap();
         assert_eq!(wkt.0.len(), 1);
         assert!(validate_footprint(&wkt).is_empty());
         let json = serde_json::to_string(&to_geojson(&wkt)).unwrap();
@@ -110,9 +136,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_footprints() {
-        assert!(parse_footprint("POINT(69 42)").unwrap_err().contains("Polygon"));
+        assert!(
+            parse_footprint("POINT(69 42)")
+                .unwrap_err()
+                .contains("Polygon")
+        );
         assert!(parse_footprint("POLYGON((69 42").is_err());
-        let swapped = parse_footprint("POLYGON((42.30 69.55,42.30 69.56,42.31 69.56,42.30 69.55))").unwrap();
+        let swapped =
+            parse_footprint("POLYGON((42.30 69.55,42.30 69.56,42.31 69.56,42.30 69.55))").unwrap();
         assert!(validate_footprint(&swapped)[0].contains("outside Kazakhstan"));
         let bowtie = parse_footprint("POLYGON((69 42,70 43,70 42,69 43,69 42))").unwrap();
         assert!(!validate_footprint(&bowtie).is_empty());

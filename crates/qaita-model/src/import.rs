@@ -42,11 +42,23 @@ pub struct Problem {
 
 impl Problem {
     pub fn at(origin: &Origin, field: Option<&str>, reason: impl Into<String>) -> Self {
-        Problem { file: origin.file.clone(), unit: origin.unit, row: Some(origin.row), field: field.map(str::to_string), reason: reason.into() }
+        Problem {
+            file: origin.file.clone(),
+            unit: origin.unit,
+            row: Some(origin.row),
+            field: field.map(str::to_string),
+            reason: reason.into(),
+        }
     }
 
     pub fn whole_file(file: &str, reason: impl Into<String>) -> Self {
-        Problem { file: file.to_string(), unit: "file", row: None, field: None, reason: reason.into() }
+        Problem {
+            file: file.to_string(),
+            unit: "file",
+            row: None,
+            field: None,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -115,7 +127,11 @@ fn overlay_opt<T: Clone>(target: &mut Option<T>, value: &Option<T>) {
 
 /// Merge a record onto the stored TMF (or create one). Empty input cells never erase stored
 /// values; figures from a new source are added beside the old ones.
-pub fn merge(existing: Option<&Tmf>, record: &ImportRecord, policy: CurrentPolicy) -> Result<Tmf, Vec<FieldError>> {
+pub fn merge(
+    existing: Option<&Tmf>,
+    record: &ImportRecord,
+    policy: CurrentPolicy,
+) -> Result<Tmf, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut tmf = match existing {
         Some(tmf) => tmf.clone(),
@@ -135,7 +151,9 @@ pub fn merge(existing: Option<&Tmf>, record: &ImportRecord, policy: CurrentPolic
             if record.location.is_none() {
                 missing("lon/lat", &mut errors);
             }
-            let family = record.family.or_else(|| record.kind.and_then(Kind::default_family));
+            let family = record
+                .family
+                .or_else(|| record.kind.and_then(Kind::default_family));
             if family.is_none() && record.kind.is_some() {
                 errors.push(FieldError::new("family", "required when kind is 'other'"));
             }
@@ -145,7 +163,11 @@ pub fn merge(existing: Option<&Tmf>, record: &ImportRecord, policy: CurrentPolic
             Tmf {
                 external_id: record.external_id.clone(),
                 other_ids: BTreeMap::new(),
-                names: Names { name: record.name.clone().unwrap_or_default(), name_kk: None, name_ru: None },
+                names: Names {
+                    name: record.name.clone().unwrap_or_default(),
+                    name_kk: None,
+                    name_ru: None,
+                },
                 kind: record.kind.unwrap_or(Kind::Other),
                 family: family.unwrap_or(Family::Processing),
                 region: record.region.unwrap_or(Region::Astana),
@@ -163,7 +185,8 @@ pub fn merge(existing: Option<&Tmf>, record: &ImportRecord, policy: CurrentPolic
             }
         }
     };
-    tmf.other_ids.extend(record.other_ids.iter().map(|(k, v)| (k.clone(), v.clone())));
+    tmf.other_ids
+        .extend(record.other_ids.iter().map(|(k, v)| (k.clone(), v.clone())));
     overlay(&mut tmf.names.name, &record.name);
     overlay_opt(&mut tmf.names.name_kk, &record.name_kk);
     overlay_opt(&mut tmf.names.name_ru, &record.name_ru);
@@ -190,7 +213,10 @@ pub fn merge(existing: Option<&Tmf>, record: &ImportRecord, policy: CurrentPolic
     for (field, quantity, provenance) in &record.figures {
         let has_field = tmf.figures.iter().any(|f| &f.field == field);
         let make_current = policy == CurrentPolicy::ImportedBecomesCurrent || !has_field;
-        let same = tmf.figures.iter().position(|f| &f.field == field && f.provenance.same_origin(provenance));
+        let same = tmf
+            .figures
+            .iter()
+            .position(|f| &f.field == field && f.provenance.same_origin(provenance));
         let index = match same {
             Some(i) => {
                 let figure = &mut tmf.figures[i];
@@ -219,7 +245,11 @@ pub fn merge(existing: Option<&Tmf>, record: &ImportRecord, policy: CurrentPolic
         }
     }
     let errors = tmf.validate();
-    if errors.is_empty() { Ok(tmf) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(tmf)
+    } else {
+        Err(errors)
+    }
 }
 
 /// A TMF as stored: the registry's stable id, a version for optimistic locking, timestamps.
@@ -236,9 +266,16 @@ pub struct StoredTmf {
 /// What an import does to one TMF.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    Create(Tmf),
-    Update { id: i64, version: i64, before: Box<Tmf>, after: Box<Tmf> },
-    Unchanged { id: i64 },
+    Create(Box<Tmf>),
+    Update {
+        id: i64,
+        version: i64,
+        before: Box<Tmf>,
+        after: Box<Tmf>,
+    },
+    Unchanged {
+        id: i64,
+    },
 }
 
 /// One record's outcome in a plan.
@@ -269,7 +306,10 @@ pub struct PlanCounts {
 
 impl ImportPlan {
     pub fn counts(&self) -> PlanCounts {
-        let mut counts = PlanCounts { rejected: self.rejected.len(), ..PlanCounts::default() };
+        let mut counts = PlanCounts {
+            rejected: self.rejected.len(),
+            ..PlanCounts::default()
+        };
         for c in &self.changes {
             match c.change {
                 Change::Create(_) => counts.create += 1,
@@ -291,7 +331,10 @@ pub struct ImportPlanner {
 
 impl ImportPlanner {
     pub fn new(policy: CurrentPolicy) -> Self {
-        ImportPlanner { policy, seen: HashMap::new() }
+        ImportPlanner {
+            policy,
+            seen: HashMap::new(),
+        }
     }
 
     /// Plan one chunk of records against the stored TMFs with the same external ids.
@@ -303,21 +346,36 @@ impl ImportPlanner {
         existing: &HashMap<String, StoredTmf>,
     ) -> ImportPlan {
         let mut plan = ImportPlan::default();
-        let mut outcomes: Vec<(Origin, Result<Change, Vec<Problem>>)> = Vec::with_capacity(records.len());
+        let mut outcomes: Vec<(Origin, Result<Change, Vec<Problem>>)> =
+            Vec::with_capacity(records.len());
         for (origin, record) in records {
             if let Some(first) = self.seen.get(&record.external_id) {
-                let reason = format!("external_id '{}' already appears on row {first} of this file", record.external_id);
-                outcomes.push((origin.clone(), Err(vec![Problem::at(&origin, Some("external_id"), reason)])));
+                let reason = format!(
+                    "external_id '{}' already appears on row {first} of this file",
+                    record.external_id
+                );
+                outcomes.push((
+                    origin.clone(),
+                    Err(vec![Problem::at(&origin, Some("external_id"), reason)]),
+                ));
                 continue;
             }
             self.seen.insert(record.external_id.clone(), origin.row);
             let stored = existing.get(&record.external_id);
             let outcome = match merge(stored.map(|s| &s.tmf), &record, self.policy) {
-                Err(errors) => Err(errors.into_iter().map(|e| Problem::at(&origin, Some(&e.field), e.reason)).collect()),
+                Err(errors) => Err(errors
+                    .into_iter()
+                    .map(|e| Problem::at(&origin, Some(&e.field), e.reason))
+                    .collect()),
                 Ok(after) => Ok(match stored {
-                    None => Change::Create(after),
+                    None => Change::Create(Box::new(after)),
                     Some(s) if s.tmf == after => Change::Unchanged { id: s.id },
-                    Some(s) => Change::Update { id: s.id, version: s.version, before: Box::new(s.tmf.clone()), after: Box::new(after) },
+                    Some(s) => Change::Update {
+                        id: s.id,
+                        version: s.version,
+                        before: Box::new(s.tmf.clone()),
+                        after: Box::new(after),
+                    },
                 }),
             };
             outcomes.push((origin, outcome));
@@ -360,8 +418,15 @@ mod tests {
             name: Some("Donskoy tailings".into()),
             kind: Some(Kind::Tailings),
             region: Some(Region::Aktobe),
-            location: Some(Location { lon: 58.44, lat: 50.25 }),
-            figures: vec![(FigureField::Tonnage, Quantity::new(14.5, Unit::Megatonne), provenance("company", "2024"))],
+            location: Some(Location {
+                lon: 58.44,
+                lat: 50.25,
+            }),
+            figures: vec![(
+                FigureField::Tonnage,
+                Quantity::new(14.5, Unit::Megatonne),
+                provenance("company", "2024"),
+            )],
             ..ImportRecord::default()
         }
     }
@@ -376,7 +441,15 @@ mod tests {
 
     #[test]
     fn missing_required_fields_are_all_listed() {
-        let errors = merge(None, &ImportRecord { external_id: "X".into(), ..ImportRecord::default() }, CurrentPolicy::default()).unwrap_err();
+        let errors = merge(
+            None,
+            &ImportRecord {
+                external_id: "X".into(),
+                ..ImportRecord::default()
+            },
+            CurrentPolicy::default(),
+        )
+        .unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "kind", "region", "lon/lat"]);
     }
@@ -384,8 +457,15 @@ mod tests {
     #[test]
     fn conflicting_figures_are_kept_side_by_side() {
         let first = merge(None, &record(), CurrentPolicy::default()).unwrap();
-        let mut other = ImportRecord { external_id: "KZ-1".into(), ..ImportRecord::default() };
-        other.figures.push((FigureField::Tonnage, Quantity::new(12.0, Unit::Megatonne), provenance("inventory", "2018")));
+        let mut other = ImportRecord {
+            external_id: "KZ-1".into(),
+            ..ImportRecord::default()
+        };
+        other.figures.push((
+            FigureField::Tonnage,
+            Quantity::new(12.0, Unit::Megatonne),
+            provenance("inventory", "2018"),
+        ));
         let kept = merge(Some(&first), &other, CurrentPolicy::KeepCurrent).unwrap();
         assert_eq!(kept.figures.len(), 2);
         assert_eq!(kept.tonnage_t(), Some(14.5e6));
@@ -408,7 +488,11 @@ mod tests {
 
     #[test]
     fn plan_classifies_and_rejects_duplicates() {
-        let origin = |row| Origin { file: "f.csv".into(), row, unit: "row" };
+        let origin = |row| Origin {
+            file: "f.csv".into(),
+            row,
+            unit: "row",
+        };
         let stored = StoredTmf {
             id: 7,
             version: 1,
@@ -420,10 +504,33 @@ mod tests {
         let mut new = record();
         new.external_id = "KZ-2".into();
         let mut planner = ImportPlanner::new(CurrentPolicy::default());
-        let plan = planner.plan_chunk(vec![(origin(2), record()), (origin(3), new.clone())], vec![], &existing);
-        assert_eq!(plan.counts(), PlanCounts { create: 1, update: 0, unchanged: 1, rejected: 0 });
+        let plan = planner.plan_chunk(
+            vec![(origin(2), record()), (origin(3), new.clone())],
+            vec![],
+            &existing,
+        );
+        assert_eq!(
+            plan.counts(),
+            PlanCounts {
+                create: 1,
+                update: 0,
+                unchanged: 1,
+                rejected: 0
+            }
+        );
         let plan = planner.plan_chunk(vec![(origin(4), new)], vec![], &existing);
-        assert_eq!(plan.counts(), PlanCounts { create: 0, update: 0, unchanged: 0, rejected: 1 });
-        assert_eq!(plan.problems[0].to_string(), "f.csv: row 4: field 'external_id': external_id 'KZ-2' already appears on row 3 of this file");
+        assert_eq!(
+            plan.counts(),
+            PlanCounts {
+                create: 0,
+                update: 0,
+                unchanged: 0,
+                rejected: 1
+            }
+        );
+        assert_eq!(
+            plan.problems[0].to_string(),
+            "f.csv: row 4: field 'external_id': external_id 'KZ-2' already appears on row 3 of this file"
+        );
     }
 }

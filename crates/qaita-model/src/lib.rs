@@ -21,7 +21,10 @@ pub mod units;
 pub mod vocab;
 
 pub use commodity::Commodity;
-pub use import::{Change, CurrentPolicy, ImportPlan, ImportPlanner, ImportRecord, Origin, Problem, RecordResult, StoredTmf};
+pub use import::{
+    Change, CurrentPolicy, ImportPlan, ImportPlanner, ImportRecord, Origin, Problem, RecordResult,
+    StoredTmf,
+};
 pub use provenance::{Provenance, SourceDate};
 pub use settlement::Settlement;
 pub use tmf::{FieldError, Figure, FigureField, Location, Names, Tmf};

@@ -55,7 +55,14 @@ impl FromStr for SourceDate {
         if !(1800..=2200).contains(&year) {
             return Err(bad());
         }
-        let month = month.map(|m| u8::try_from(m).ok().filter(|m| (1..=12).contains(m)).ok_or_else(bad)).transpose()?;
+        let month = month
+            .map(|m| {
+                u8::try_from(m)
+                    .ok()
+                    .filter(|m| (1..=12).contains(m))
+                    .ok_or_else(bad)
+            })
+            .transpose()?;
         let day = match (month, day) {
             (Some(m), Some(d)) => Some(
                 u8::try_from(d)
@@ -91,7 +98,9 @@ impl Serialize for SourceDate {
 
 impl<'de> Deserialize<'de> for SourceDate {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -127,10 +136,26 @@ mod tests {
     #[test]
     fn dates_parse_in_both_conventions() {
         assert_eq!("2018".parse::<SourceDate>().unwrap().to_string(), "2018");
-        assert_eq!("2024-05".parse::<SourceDate>().unwrap().to_string(), "2024-05");
-        assert_eq!("2025-10-31".parse::<SourceDate>().unwrap().to_string(), "2025-10-31");
-        assert_eq!("31.10.2025".parse::<SourceDate>().unwrap().to_string(), "2025-10-31");
-        for bad in ["2025-02-30", "2025-13", "18", "yesterday", "2025-1-1-1", "32.01.2020"] {
+        assert_eq!(
+            "2024-05".parse::<SourceDate>().unwrap().to_string(),
+            "2024-05"
+        );
+        assert_eq!(
+            "2025-10-31".parse::<SourceDate>().unwrap().to_string(),
+            "2025-10-31"
+        );
+        assert_eq!(
+            "31.10.2025".parse::<SourceDate>().unwrap().to_string(),
+            "2025-10-31"
+        );
+        for bad in [
+            "2025-02-30",
+            "2025-13",
+            "18",
+            "yesterday",
+            "2025-1-1-1",
+            "32.01.2020",
+        ] {
             assert!(bad.parse::<SourceDate>().is_err(), "{bad}");
         }
         assert!("2024-02-29".parse::<SourceDate>().is_ok());

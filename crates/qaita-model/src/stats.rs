@@ -65,7 +65,9 @@ impl Summary {
             p.current_figures += 1;
             p.with_date += usize::from(figure.provenance.date.is_some());
             p.with_method += usize::from(figure.provenance.method.is_some());
-            *p.by_confidence.entry(figure.provenance.confidence.code()).or_default() += 1;
+            *p.by_confidence
+                .entry(figure.provenance.confidence.code())
+                .or_default() += 1;
             p.illustrative += usize::from(figure.provenance.illustrative);
         }
         let mut fields: Vec<&FigureField> = tmf.figures.iter().map(|f| &f.field).collect();

@@ -20,10 +20,18 @@ pub fn validate_location(Location { lon, lat }: Location) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let [min_lon, min_lat, max_lon, max_lat] = KAZAKHSTAN_BBOX;
     if !(lon.is_finite() && (min_lon..=max_lon).contains(&lon)) {
-        errors.push(FieldError::new("lon", format!("{lon} is outside Kazakhstan ({min_lon}..{max_lon} degrees east; lon/lat swapped?)")));
+        errors.push(FieldError::new(
+            "lon",
+            format!(
+                "{lon} is outside Kazakhstan ({min_lon}..{max_lon} degrees east; lon/lat swapped?)"
+            ),
+        ));
     }
     if !(lat.is_finite() && (min_lat..=max_lat).contains(&lat)) {
-        errors.push(FieldError::new("lat", format!("{lat} is outside Kazakhstan ({min_lat}..{max_lat} degrees north)")));
+        errors.push(FieldError::new(
+            "lat",
+            format!("{lat} is outside Kazakhstan ({min_lat}..{max_lat} degrees north)"),
+        ));
     }
     errors
 }
@@ -77,15 +85,23 @@ impl FromStr for FigureField {
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
         let lower = text.to_lowercase();
-        if let Some(code) = text.strip_prefix("grade:").or_else(|| text.strip_prefix("grade_")) {
-            return code.parse().map(FigureField::Grade).map_err(|e: crate::commodity::UnknownCommodity| e.to_string());
+        if let Some(code) = text
+            .strip_prefix("grade:")
+            .or_else(|| text.strip_prefix("grade_"))
+        {
+            return code
+                .parse()
+                .map(FigureField::Grade)
+                .map_err(|e: crate::commodity::UnknownCommodity| e.to_string());
         }
         match lower.as_str() {
             "area" => Ok(FigureField::Area),
             "volume" => Ok(FigureField::Volume),
             "tonnage" | "mass" => Ok(FigureField::Tonnage),
             "density" => Ok(FigureField::Density),
-            _ => Err(format!("'{text}' is not a figure field (area, volume, tonnage, density, grade_<commodity>)")),
+            _ => Err(format!(
+                "'{text}' is not a figure field (area, volume, tonnage, density, grade_<commodity>)"
+            )),
         }
     }
 }
@@ -98,7 +114,9 @@ impl Serialize for FigureField {
 
 impl<'de> Deserialize<'de> for FigureField {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -163,7 +181,11 @@ pub struct Tmf {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_enterprise: Option<String>,
     pub location: Location,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::geometry::optional_geojson")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::geometry::optional_geojson"
+    )]
     pub footprint: Option<MultiPolygon<f64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accumulation_from: Option<i32>,
@@ -186,7 +208,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        FieldError { field: field.into(), reason: reason.into() }
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -209,7 +234,8 @@ impl Tmf {
 
     /// Current grade as a mass fraction.
     pub fn grade_fraction(&self, commodity: &Commodity) -> Option<f64> {
-        self.current(&FigureField::Grade(commodity.clone())).map(Figure::canonical)
+        self.current(&FigureField::Grade(commodity.clone()))
+            .map(Figure::canonical)
     }
 
     /// Commodities with a current grade, sorted.
@@ -249,16 +275,29 @@ impl Tmf {
         }
         errors.extend(validate_location(self.location));
         if let Some(footprint) = &self.footprint {
-            errors.extend(crate::geometry::validate_footprint(footprint).into_iter().map(|r| FieldError::new("footprint", r)));
+            errors.extend(
+                crate::geometry::validate_footprint(footprint)
+                    .into_iter()
+                    .map(|r| FieldError::new("footprint", r)),
+            );
         }
         if let (Some(from), Some(to)) = (self.accumulation_from, self.accumulation_to)
             && from > to
         {
-            errors.push(FieldError::new("accumulation_to", format!("{to} is before accumulation_from {from}")));
+            errors.push(FieldError::new(
+                "accumulation_to",
+                format!("{to} is before accumulation_from {from}"),
+            ));
         }
-        for year in [self.accumulation_from, self.accumulation_to].into_iter().flatten() {
+        for year in [self.accumulation_from, self.accumulation_to]
+            .into_iter()
+            .flatten()
+        {
             if !(1800..=2200).contains(&year) {
-                errors.push(FieldError::new("accumulation_from", format!("{year} is not a plausible year")));
+                errors.push(FieldError::new(
+                    "accumulation_from",
+                    format!("{year} is not a plausible year"),
+                ));
             }
         }
         let mut fields: BTreeMap<&FigureField, usize> = BTreeMap::new();
@@ -267,29 +306,49 @@ impl Tmf {
             if figure.unit.dimension() != figure.field.dimension() {
                 errors.push(FieldError::new(
                     &name,
-                    format!("unit {} is {}, expected {}", figure.unit, figure.unit.dimension().describe(), figure.field.dimension().describe()),
+                    format!(
+                        "unit {} is {}, expected {}",
+                        figure.unit,
+                        figure.unit.dimension().describe(),
+                        figure.field.dimension().describe()
+                    ),
                 ));
             }
             if !figure.value.is_finite() || figure.value < 0.0 {
-                errors.push(FieldError::new(&name, format!("{} must be a non-negative number", figure.value)));
+                errors.push(FieldError::new(
+                    &name,
+                    format!("{} must be a non-negative number", figure.value),
+                ));
             }
             if figure.field == FigureField::Density && figure.value == 0.0 {
                 errors.push(FieldError::new(&name, "density must be greater than zero"));
             }
             if matches!(figure.field, FigureField::Grade(_)) && figure.canonical() > 1.0 {
-                errors.push(FieldError::new(&name, format!("{} {} is more than 100%", figure.value, figure.unit)));
+                errors.push(FieldError::new(
+                    &name,
+                    format!("{} {} is more than 100%", figure.value, figure.unit),
+                ));
             }
             if figure.provenance.source.trim().is_empty() {
                 errors.push(FieldError::new(&name, "figure has no source"));
             }
-            if self.figures[..i].iter().any(|o| o.field == figure.field && o.provenance.same_origin(&figure.provenance)) {
-                errors.push(FieldError::new(&name, "two figures from the same source, date and method"));
+            if self.figures[..i]
+                .iter()
+                .any(|o| o.field == figure.field && o.provenance.same_origin(&figure.provenance))
+            {
+                errors.push(FieldError::new(
+                    &name,
+                    "two figures from the same source, date and method",
+                ));
             }
             *fields.entry(&figure.field).or_default() += usize::from(figure.current);
         }
         for (field, current) in fields {
             if current != 1 {
-                errors.push(FieldError::new(field.column(), format!("{current} figures marked current, expected exactly one")));
+                errors.push(FieldError::new(
+                    field.column(),
+                    format!("{current} figures marked current, expected exactly one"),
+                ));
             }
         }
         errors

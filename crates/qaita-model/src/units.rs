@@ -127,7 +127,10 @@ impl FromStr for Unit {
         let text = normalise_spaces(text.trim());
         // "mt" could be metric tonne or megatonne; "MT" is often metric tonne in English reports.
         if text == "mt" || text == "MT" {
-            return Err(UnitError::Ambiguous(text, "write t for tonnes or Mt for million tonnes"));
+            return Err(UnitError::Ambiguous(
+                text,
+                "write t for tonnes or Mt for million tonnes",
+            ));
         }
         for &unit in Unit::ALL {
             if unit.symbol() == text || unit.aliases().contains(&text.as_str()) {
@@ -147,9 +150,12 @@ impl FromStr for Unit {
             }
         }
         match found {
-            Some(Unit::Megatonne | Unit::MillionCubicMetre) if text.starts_with('m') => Err(
-                UnitError::Ambiguous(text, "milli- and mega- differ only by case: write Mt or Mm3"),
-            ),
+            Some(Unit::Megatonne | Unit::MillionCubicMetre) if text.starts_with('m') => {
+                Err(UnitError::Ambiguous(
+                    text,
+                    "milli- and mega- differ only by case: write Mt or Mm3",
+                ))
+            }
             Some(unit) => Ok(unit),
             None => Err(UnitError::Unknown(text)),
         }
@@ -236,7 +242,22 @@ impl Quantity {
         let text = text.trim();
         let split = text
             .char_indices()
-            .find(|&(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | 'e' | 'E' | ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' | '\'')))
+            .find(|&(_, c)| {
+                !(c.is_ascii_digit()
+                    || matches!(
+                        c,
+                        '.' | ','
+                            | '-'
+                            | '+'
+                            | 'e'
+                            | 'E'
+                            | ' '
+                            | '\u{a0}'
+                            | '\u{202f}'
+                            | '\u{2009}'
+                            | '\''
+                    ))
+            })
             .map(|(i, _)| i)
             .unwrap_or(text.len());
         // 'e' may start a unit only if it is not an exponent; our units never start with e/E.
@@ -253,7 +274,10 @@ impl Quantity {
             if let Some(header) = header_unit
                 && header.dimension() != cell_unit.dimension()
             {
-                return Err(UnitError::Conflict { header, cell: cell_unit });
+                return Err(UnitError::Conflict {
+                    header,
+                    cell: cell_unit,
+                });
             }
             cell_unit
         };
@@ -265,7 +289,10 @@ impl Quantity {
         if self.unit.dimension() == expected {
             Ok(self)
         } else {
-            Err(UnitError::WrongDimension { unit: self.unit, expected })
+            Err(UnitError::WrongDimension {
+                unit: self.unit,
+                expected,
+            })
         }
     }
 }
@@ -309,25 +336,72 @@ mod tests {
 
     #[test]
     fn parses_grades() {
-        assert!((Quantity::parse("0.35 %", None, DecimalSeparator::Point).unwrap().canonical() - 0.0035).abs() < 1e-15);
-        assert!((Quantity::parse("1.2 g/t", None, DecimalSeparator::Point).unwrap().canonical() - 1.2e-6).abs() < 1e-18);
-        assert_eq!(Quantity::parse("1.2 г/т", None, DecimalSeparator::Point).unwrap().unit, Unit::GramPerTonne);
-        assert_eq!(Quantity::parse("450 ppm", None, DecimalSeparator::Point).unwrap().unit, Unit::PartsPerMillion);
-        assert_eq!(Quantity::parse("1.5e3 ppm", None, DecimalSeparator::Point).unwrap().value, 1500.0);
+        assert!(
+            (Quantity::parse("0.35 %", None, DecimalSeparator::Point)
+                .unwrap()
+                .canonical()
+                - 0.0035)
+                .abs()
+                < 1e-15
+        );
+        assert!(
+            (Quantity::parse("1.2 g/t", None, DecimalSeparator::Point)
+                .unwrap()
+                .canonical()
+                - 1.2e-6)
+                .abs()
+                < 1e-18
+        );
+        assert_eq!(
+            Quantity::parse("1.2 г/т", None, DecimalSeparator::Point)
+                .unwrap()
+                .unit,
+            Unit::GramPerTonne
+        );
+        assert_eq!(
+            Quantity::parse("450 ppm", None, DecimalSeparator::Point)
+                .unwrap()
+                .unit,
+            Unit::PartsPerMillion
+        );
+        assert_eq!(
+            Quantity::parse("1.5e3 ppm", None, DecimalSeparator::Point)
+                .unwrap()
+                .value,
+            1500.0
+        );
     }
 
     #[test]
     fn rejects_unknown_missing_ambiguous_and_mismatched() {
-        assert!(matches!(Quantity::parse("12 furlongs", None, DecimalSeparator::Point), Err(UnitError::Unknown(_))));
-        assert!(matches!(Quantity::parse("12", None, DecimalSeparator::Point), Err(UnitError::Missing(_))));
-        assert!(matches!(Quantity::parse("12 mt", None, DecimalSeparator::Point), Err(UnitError::Ambiguous(..))));
-        assert!(matches!(Quantity::parse("abc t", None, DecimalSeparator::Point), Err(UnitError::NotANumber(_))));
+        assert!(matches!(
+            Quantity::parse("12 furlongs", None, DecimalSeparator::Point),
+            Err(UnitError::Unknown(_))
+        ));
+        assert!(matches!(
+            Quantity::parse("12", None, DecimalSeparator::Point),
+            Err(UnitError::Missing(_))
+        ));
+        assert!(matches!(
+            Quantity::parse("12 mt", None, DecimalSeparator::Point),
+            Err(UnitError::Ambiguous(..))
+        ));
+        assert!(matches!(
+            Quantity::parse("abc t", None, DecimalSeparator::Point),
+            Err(UnitError::NotANumber(_))
+        ));
         assert!(matches!(
             Quantity::parse("12 m3", Some(Unit::Tonne), DecimalSeparator::Point),
             Err(UnitError::Conflict { .. })
         ));
-        let err = Quantity::parse("12 m3", None, DecimalSeparator::Point).unwrap().expect(Dimension::Mass).unwrap_err();
-        assert_eq!(err.to_string(), "unit m3 is a volume (m3, thousand m3, Mm3), expected a mass (t, kt, Mt, Gt)");
+        let err = Quantity::parse("12 m3", None, DecimalSeparator::Point)
+            .unwrap()
+            .expect(Dimension::Mass)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unit m3 is a volume (m3, thousand m3, Mm3), expected a mass (t, kt, Mt, Gt)"
+        );
     }
 
     #[test]

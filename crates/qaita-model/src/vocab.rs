@@ -131,9 +131,11 @@ impl Kind {
     pub fn default_family(self) -> Option<Family> {
         match self {
             Kind::WasteRock | Kind::OffBalanceOre => Some(Family::Mining),
-            Kind::Tailings | Kind::Slag | Kind::Sludge | Kind::Phosphogypsum | Kind::CakeClinker => {
-                Some(Family::Processing)
-            }
+            Kind::Tailings
+            | Kind::Slag
+            | Kind::Sludge
+            | Kind::Phosphogypsum
+            | Kind::CakeClinker => Some(Family::Processing),
             Kind::Ash => Some(Family::Energy),
             Kind::Other => None,
         }
@@ -204,12 +206,27 @@ mod tests {
 
     #[test]
     fn regions_parse_from_all_languages() {
-        assert_eq!("East Kazakhstan".parse::<Region>().unwrap(), Region::EastKazakhstan);
-        assert_eq!("Восточно-Казахстанская область".parse::<Region>().unwrap(), Region::EastKazakhstan);
-        assert_eq!("Шығыс Қазақстан облысы".parse::<Region>().unwrap(), Region::EastKazakhstan);
-        assert_eq!("east_kazakhstan".parse::<Region>().unwrap(), Region::EastKazakhstan);
+        assert_eq!(
+            "East Kazakhstan".parse::<Region>().unwrap(),
+            Region::EastKazakhstan
+        );
+        assert_eq!(
+            "Восточно-Казахстанская область".parse::<Region>().unwrap(),
+            Region::EastKazakhstan
+        );
+        assert_eq!(
+            "Шығыс Қазақстан облысы".parse::<Region>().unwrap(),
+            Region::EastKazakhstan
+        );
+        assert_eq!(
+            "east_kazakhstan".parse::<Region>().unwrap(),
+            Region::EastKazakhstan
+        );
         assert_eq!("Almaty".parse::<Region>().unwrap(), Region::Almaty);
-        assert_eq!("Almaty Region".parse::<Region>().unwrap(), Region::AlmatyRegion);
+        assert_eq!(
+            "Almaty Region".parse::<Region>().unwrap(),
+            Region::AlmatyRegion
+        );
         assert_eq!("Nur-Sultan".parse::<Region>().unwrap(), Region::Astana);
         assert_eq!(Region::ALL.len(), 20);
         let err = "South Kazakhstan".parse::<Region>().unwrap_err();

@@ -39,7 +39,11 @@ pub struct ProximityConfig {
 
 impl Default for ProximityConfig {
     fn default() -> Self {
-        ProximityConfig { radii_km: vec![1.0, 3.0, 5.0, 10.0], near_km: 1.0, urban_density_per_km2: 2500.0 }
+        ProximityConfig {
+            radii_km: vec![1.0, 3.0, 5.0, 10.0],
+            near_km: 1.0,
+            urban_density_per_km2: 2500.0,
+        }
     }
 }
 
@@ -136,8 +140,12 @@ fn disk_overlap_area(r1: f64, r2: f64, d: f64) -> f64 {
         let r = r1.min(r2);
         return PI * r * r;
     }
-    let a1 = ((d * d + r1 * r1 - r2 * r2) / (2.0 * d * r1)).clamp(-1.0, 1.0).acos();
-    let a2 = ((d * d + r2 * r2 - r1 * r1) / (2.0 * d * r2)).clamp(-1.0, 1.0).acos();
+    let a1 = ((d * d + r1 * r1 - r2 * r2) / (2.0 * d * r1))
+        .clamp(-1.0, 1.0)
+        .acos();
+    let a2 = ((d * d + r2 * r2 - r1 * r1) / (2.0 * d * r2))
+        .clamp(-1.0, 1.0)
+        .acos();
     let k = (-d + r1 + r2) * (d + r1 - r2) * (d - r1 + r2) * (d + r1 + r2);
     r1 * r1 * a1 + r2 * r2 * a2 - 0.5 * k.max(0.0).sqrt()
 }
@@ -159,7 +167,11 @@ fn distance_to_footprint_km(lon: f64, lat: f64, footprint: &MultiPolygon<f64>) -
                 let (bx, by) = ((segment.end.x - lon) * k, segment.end.y - lat);
                 let (dx, dy) = (bx - ax, by - ay);
                 let len2 = dx * dx + dy * dy;
-                let t = if len2 > 0.0 { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+                let t = if len2 > 0.0 {
+                    (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
                 let (px, py) = (ax + t * dx, ay + t * dy);
                 let d2 = px * px + py * py;
                 if d2 < best {
@@ -173,23 +185,46 @@ fn distance_to_footprint_km(lon: f64, lat: f64, footprint: &MultiPolygon<f64>) -
 }
 
 impl SettlementIndex {
-    pub fn new(settlements: Vec<Settlement>, config: ProximityConfig) -> Result<Self, ProximityError> {
-        if let Some(r) = config.radii_km.iter().chain([&config.near_km]).find(|r| !(r.is_finite() && **r > 0.0)) {
+    pub fn new(
+        settlements: Vec<Settlement>,
+        config: ProximityConfig,
+    ) -> Result<Self, ProximityError> {
+        if let Some(r) = config
+            .radii_km
+            .iter()
+            .chain([&config.near_km])
+            .find(|r| !(r.is_finite() && **r > 0.0))
+        {
             return Err(ProximityError::BadRadius(*r));
         }
         if !(config.urban_density_per_km2.is_finite() && config.urban_density_per_km2 > 0.0) {
             return Err(ProximityError::BadDensity(config.urban_density_per_km2));
         }
-        if let Some(s) = settlements.iter().find(|s| !(s.lon.abs() <= 180.0 && s.lat.abs() <= 90.0)) {
+        if let Some(s) = settlements
+            .iter()
+            .find(|s| !(s.lon.abs() <= 180.0 && s.lat.abs() <= 90.0))
+        {
             return Err(ProximityError::BadSettlement(s.name.clone()));
         }
         let urban_radius_km: Vec<f64> = settlements
             .iter()
-            .map(|s| (s.population as f64 / (std::f64::consts::PI * config.urban_density_per_km2)).sqrt())
+            .map(|s| {
+                (s.population as f64 / (std::f64::consts::PI * config.urban_density_per_km2)).sqrt()
+            })
             .collect();
         let max_urban_radius_km = urban_radius_km.iter().copied().fold(0.0, f64::max);
-        let entries = settlements.iter().enumerate().map(|(i, s)| GeomWithData::new(unit_vector(s.lon, s.lat), i)).collect();
-        Ok(SettlementIndex { settlements, urban_radius_km, max_urban_radius_km, tree: RTree::bulk_load(entries), config })
+        let entries = settlements
+            .iter()
+            .enumerate()
+            .map(|(i, s)| GeomWithData::new(unit_vector(s.lon, s.lat), i))
+            .collect();
+        Ok(SettlementIndex {
+            settlements,
+            urban_radius_km,
+            max_urban_radius_km,
+            tree: RTree::bulk_load(entries),
+            config,
+        })
     }
 
     pub fn config(&self) -> &ProximityConfig {
@@ -227,9 +262,15 @@ impl SettlementIndex {
     pub fn assess(&self, site: &Site<'_>) -> Proximity {
         let centre = unit_vector(site.lon, site.lat);
         let reach = Self::footprint_reach_km(site);
-        let max_radius = self.config.radii_km.iter().copied().fold(self.config.near_km, f64::max);
+        let max_radius = self
+            .config
+            .radii_km
+            .iter()
+            .copied()
+            .fold(self.config.near_km, f64::max);
         // Everything that can touch the largest radius: radius + town size + footprint size.
-        let search_km = (max_radius + self.max_urban_radius_km + reach) * (1.0 + SPHERE_SLACK) + 0.1;
+        let search_km =
+            (max_radius + self.max_urban_radius_km + reach) * (1.0 + SPHERE_SLACK) + 0.1;
         let mut population: Vec<f64> = vec![0.0; self.config.radii_km.len()];
         let mut nearest: Option<NearestSettlement> = None;
         let consider = |index: usize, centre_km: f64, nearest: &mut Option<NearestSettlement>| {
@@ -239,7 +280,14 @@ impl SettlementIndex {
             let better = match nearest {
                 None => true,
                 // Ties go to the larger town, then the lower GeoNames id: deterministic output.
-                Some(n) => (edge, std::cmp::Reverse(s.population), s.id) < (n.edge_distance_km, std::cmp::Reverse(n.population), n.settlement_id),
+                Some(n) => {
+                    (edge, std::cmp::Reverse(s.population), s.id)
+                        < (
+                            n.edge_distance_km,
+                            std::cmp::Reverse(n.population),
+                            n.settlement_id,
+                        )
+                }
             };
             if better {
                 *nearest = Some(NearestSettlement {
@@ -252,14 +300,18 @@ impl SettlementIndex {
                 });
             }
         };
-        for entry in self.tree.locate_within_distance(centre, chord2_for_km(search_km)) {
+        for entry in self
+            .tree
+            .locate_within_distance(centre, chord2_for_km(search_km))
+        {
             let index = entry.data;
             let s = &self.settlements[index];
             let centre_km = self.centre_distance_km(site, s);
             let radius = self.urban_radius_km[index];
             for (total, r) in population.iter_mut().zip(&self.config.radii_km) {
                 if radius > 0.0 {
-                    let share = disk_overlap_area(*r, radius, centre_km) / (std::f64::consts::PI * radius * radius);
+                    let share = disk_overlap_area(*r, radius, centre_km)
+                        / (std::f64::consts::PI * radius * radius);
                     *total += s.population as f64 * share;
                 }
             }
@@ -268,14 +320,20 @@ impl SettlementIndex {
         // A big town just outside the search disk can still have the nearest edge: walk outwards
         // until no farther centre can beat the best edge distance found.
         for (entry, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(&centre) {
-            let lower_bound = km_for_chord2(chord2) * (1.0 - SPHERE_SLACK) - reach - self.max_urban_radius_km;
-            if nearest.as_ref().is_some_and(|n| lower_bound > n.edge_distance_km) {
+            let lower_bound =
+                km_for_chord2(chord2) * (1.0 - SPHERE_SLACK) - reach - self.max_urban_radius_km;
+            if nearest
+                .as_ref()
+                .is_some_and(|n| lower_bound > n.edge_distance_km)
+            {
                 break;
             }
             let centre_km = self.centre_distance_km(site, &self.settlements[entry.data]);
             consider(entry.data, centre_km, &mut nearest);
         }
-        let near_settlement = nearest.as_ref().is_some_and(|n| n.edge_distance_km <= self.config.near_km);
+        let near_settlement = nearest
+            .as_ref()
+            .is_some_and(|n| n.edge_distance_km <= self.config.near_km);
         Proximity {
             nearest,
             population_within: self
@@ -283,7 +341,10 @@ impl SettlementIndex {
                 .radii_km
                 .iter()
                 .zip(population)
-                .map(|(&radius_km, population)| PopulationWithin { radius_km, population })
+                .map(|(&radius_km, population)| PopulationWithin {
+                    radius_km,
+                    population,
+                })
                 .collect(),
             near_settlement,
         }
@@ -310,7 +371,11 @@ pub fn worst_first(a: &Proximity, b: &Proximity) -> std::cmp::Ordering {
             std::cmp::Ordering::Equal
         })
         .then_with(|| {
-            let edge = |p: &Proximity| p.nearest.as_ref().map_or(f64::INFINITY, |n| n.edge_distance_km);
+            let edge = |p: &Proximity| {
+                p.nearest
+                    .as_ref()
+                    .map_or(f64::INFINITY, |n| n.edge_distance_km)
+            };
             edge(a).total_cmp(&edge(b))
         })
 }
@@ -321,7 +386,13 @@ mod tests {
     use qaita_model::geometry::parse_footprint;
 
     fn town(id: i64, name: &str, population: u64, lon: f64, lat: f64) -> Settlement {
-        Settlement { id, name: name.into(), population, lon, lat }
+        Settlement {
+            id,
+            name: name.into(),
+            population,
+            lon,
+            lat,
+        }
     }
 
     fn index() -> SettlementIndex {
@@ -344,19 +415,35 @@ mod tests {
 
     #[test]
     fn a_site_in_a_city_is_inside_and_counts_people() {
-        let p = index().assess(&Site { lon: 69.56, lat: 42.30, footprint: None });
+        let p = index().assess(&Site {
+            lon: 69.56,
+            lat: 42.30,
+            footprint: None,
+        });
         let n = p.nearest.as_ref().unwrap();
         assert_eq!(n.name, "Shymkent");
         assert!(n.inside && p.near_settlement);
-        assert!((n.centre_distance_km - 3.29).abs() < 0.02, "{}", n.centre_distance_km);
+        assert!(
+            (n.centre_distance_km - 3.29).abs() < 0.02,
+            "{}",
+            n.centre_distance_km
+        );
         // Fully inside a 7.3 km disk: the 1 km disk holds density * pi people.
         assert!((p.population_within[0].population - 2500.0 * std::f64::consts::PI).abs() < 1.0);
-        assert!(p.population_within.windows(2).all(|w| w[0].population <= w[1].population));
+        assert!(
+            p.population_within
+                .windows(2)
+                .all(|w| w[0].population <= w[1].population)
+        );
     }
 
     #[test]
     fn a_remote_site_finds_its_nearest_town_far_away() {
-        let p = index().assess(&Site { lon: 62.0, lat: 48.0, footprint: None });
+        let p = index().assess(&Site {
+            lon: 62.0,
+            lat: 48.0,
+            footprint: None,
+        });
         let n = p.nearest.unwrap();
         assert_eq!(n.name, "Khromtau");
         assert!(!p.near_settlement);
@@ -366,15 +453,38 @@ mod tests {
 
     #[test]
     fn footprint_edge_is_closer_than_its_point() {
-        let fp = parse_footprint("POLYGON((69.70 42.29,69.72 42.29,69.72 42.31,69.70 42.31,69.70 42.29))").unwrap();
+        let fp = parse_footprint(
+            "POLYGON((69.70 42.29,69.72 42.29,69.72 42.31,69.70 42.31,69.70 42.29))",
+        )
+        .unwrap();
         let idx = index();
-        let point = idx.assess(&Site { lon: 69.71, lat: 42.30, footprint: None });
-        let area = idx.assess(&Site { lon: 69.71, lat: 42.30, footprint: Some(&fp) });
+        let point = idx.assess(&Site {
+            lon: 69.71,
+            lat: 42.30,
+            footprint: None,
+        });
+        let area = idx.assess(&Site {
+            lon: 69.71,
+            lat: 42.30,
+            footprint: Some(&fp),
+        });
         let (p, a) = (point.nearest.unwrap(), area.nearest.unwrap());
-        assert!(a.centre_distance_km < p.centre_distance_km - 0.7, "{} vs {}", a.centre_distance_km, p.centre_distance_km);
+        assert!(
+            a.centre_distance_km < p.centre_distance_km - 0.7,
+            "{} vs {}",
+            a.centre_distance_km,
+            p.centre_distance_km
+        );
         // A footprint containing the town centre is at distance 0.
-        let over = parse_footprint("POLYGON((69.59 42.29,69.61 42.29,69.61 42.31,69.59 42.31,69.59 42.29))").unwrap();
-        let inside = idx.assess(&Site { lon: 69.6, lat: 42.3, footprint: Some(&over) });
+        let over = parse_footprint(
+            "POLYGON((69.59 42.29,69.61 42.29,69.61 42.31,69.59 42.31,69.59 42.29))",
+        )
+        .unwrap();
+        let inside = idx.assess(&Site {
+            lon: 69.6,
+            lat: 42.3,
+            footprint: Some(&over),
+        });
         assert_eq!(inside.nearest.unwrap().centre_distance_km, 0.0);
     }
 
@@ -384,12 +494,17 @@ mod tests {
         assert_eq!(disk_overlap_area(1.0, 2.0, 5.0), 0.0);
         assert!((disk_overlap_area(1.0, 2.0, 0.5) - PI).abs() < 1e-12);
         // Two unit disks one radius apart: 2π/3 − √3/2.
-        assert!((disk_overlap_area(1.0, 1.0, 1.0) - (2.0 * PI / 3.0 - 3f64.sqrt() / 2.0)).abs() < 1e-12);
+        assert!(
+            (disk_overlap_area(1.0, 1.0, 1.0) - (2.0 * PI / 3.0 - 3f64.sqrt() / 2.0)).abs() < 1e-12
+        );
     }
 
     #[test]
     fn rejects_bad_configuration() {
-        let bad = ProximityConfig { radii_km: vec![1.0, -3.0], ..ProximityConfig::default() };
+        let bad = ProximityConfig {
+            radii_km: vec![1.0, -3.0],
+            ..ProximityConfig::default()
+        };
         assert!(SettlementIndex::new(vec![], bad).is_err());
     }
 

@@ -68,7 +68,11 @@ impl rusqlite::ToSql for Val<'_> {
 }
 
 impl ToSql for Val<'_> {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
         match *self {
             Val::Null => Ok(IsNull::Yes),
             Val::Int(v) if *ty == Type::FLOAT8 => (v as f64).to_sql(ty, out),
@@ -160,7 +164,10 @@ impl Conn {
     /// Run one statement; returns the number of rows changed.
     pub fn exec(&mut self, sql: &str, params: &[Val<'_>]) -> Result<u64, StoreError> {
         match self {
-            Conn::Sqlite(c) => Ok(c.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params.iter()))? as u64),
+            Conn::Sqlite(c) => {
+                Ok(c.prepare_cached(sql)?
+                    .execute(rusqlite::params_from_iter(params.iter()))? as u64)
+            }
             Conn::Postgres(c) => Ok(c.execute(numbered(sql).as_str(), &pg_params(params))?),
         }
     }
@@ -220,6 +227,9 @@ mod tests {
 
     #[test]
     fn numbers_placeholders() {
-        assert_eq!(numbered("SELECT a FROM t WHERE b = ? AND c = ?"), "SELECT a FROM t WHERE b = $1 AND c = $2");
+        assert_eq!(
+            numbered("SELECT a FROM t WHERE b = ? AND c = ?"),
+            "SELECT a FROM t WHERE b = $1 AND c = $2"
+        );
     }
 }

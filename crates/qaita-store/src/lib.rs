@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use qaita_model::diff::{FieldChange, diff};
 use qaita_model::import::PlanCounts;
 use qaita_model::{
-    Change, Commodity, CurrentPolicy, ImportPlanner, Kind, LegalClass, Problem, RecordResult, Region, Status, StoredTmf,
-    Tmf,
+    Change, Commodity, CurrentPolicy, ImportPlanner, Kind, LegalClass, Problem, RecordResult,
+    Region, Status, StoredTmf, Tmf,
 };
 use serde::Serialize;
 
@@ -172,7 +172,6 @@ pub struct LocatedTmf {
     pub footprint: Option<String>,
 }
 
-
 /// The registry database.
 pub struct Store {
     conn: Conn,
@@ -210,7 +209,10 @@ struct Columns {
 impl Columns {
     fn of(tmf: &Tmf) -> Result<Self, StoreError> {
         Ok(Columns {
-            footprint: tmf.footprint.as_ref().map(|f| qaita_model::geometry::to_geojson(f).to_string()),
+            footprint: tmf
+                .footprint
+                .as_ref()
+                .map(|f| qaita_model::geometry::to_geojson(f).to_string()),
             commodities: commodities_column(tmf),
             doc: serde_json::to_string(tmf)?,
         })
@@ -230,7 +232,10 @@ impl Store {
                 && !parent.as_os_str().is_empty()
                 && !parent.exists()
             {
-                return Err(StoreError::Setup(format!("directory {} does not exist", parent.display())));
+                return Err(StoreError::Setup(format!(
+                    "directory {} does not exist",
+                    parent.display()
+                )));
             }
             let conn = rusqlite::Connection::open(path)?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -250,21 +255,36 @@ impl Store {
 
     /// Schema version of the open database.
     pub fn schema_version(&mut self) -> Result<i64, StoreError> {
-        self.conn.query_int("SELECT COALESCE(MAX(version), 0) FROM qaita_schema", &[])
+        self.conn
+            .query_int("SELECT COALESCE(MAX(version), 0) FROM qaita_schema", &[])
     }
 
     pub fn get(&mut self, id: i64) -> Result<Option<StoredTmf>, StoreError> {
         let sql = format!("SELECT {TMF_COLUMNS} FROM tmf WHERE id = ? AND deleted_at IS NULL");
-        Ok(self.conn.query(&sql, &[Val::Int(id)], stored_from_row)?.into_iter().next())
+        Ok(self
+            .conn
+            .query(&sql, &[Val::Int(id)], stored_from_row)?
+            .into_iter()
+            .next())
     }
 
-    pub fn get_by_external_id(&mut self, external_id: &str) -> Result<Option<StoredTmf>, StoreError> {
+    pub fn get_by_external_id(
+        &mut self,
+        external_id: &str,
+    ) -> Result<Option<StoredTmf>, StoreError> {
         let sql = format!("SELECT {TMF_COLUMNS} FROM tmf WHERE external_id = ?");
-        Ok(self.conn.query(&sql, &[Val::Text(external_id)], stored_from_row)?.into_iter().next())
+        Ok(self
+            .conn
+            .query(&sql, &[Val::Text(external_id)], stored_from_row)?
+            .into_iter()
+            .next())
     }
 
     /// Stored TMFs for the given external ids (soft-deleted ones included: an import revives them).
-    pub fn find_by_external_ids(&mut self, ids: &[&str]) -> Result<HashMap<String, StoredTmf>, StoreError> {
+    pub fn find_by_external_ids(
+        &mut self,
+        ids: &[&str],
+    ) -> Result<HashMap<String, StoredTmf>, StoreError> {
         let mut out = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(",");
@@ -292,14 +312,17 @@ impl Store {
     pub fn count(&mut self, filter: &TmfFilter) -> Result<i64, StoreError> {
         let (where_sql, texts) = filter.where_clause();
         let params: Vec<Val<'_>> = texts.iter().map(|s| Val::Text(s)).collect();
-        self.conn.query_int(&format!("SELECT count(*) FROM tmf{where_sql}"), &params)
+        self.conn
+            .query_int(&format!("SELECT count(*) FROM tmf{where_sql}"), &params)
     }
 
     /// Locations of the TMFs matching `filter`, without reading their documents.
     pub fn locations(&mut self, filter: &TmfFilter) -> Result<Vec<LocatedTmf>, StoreError> {
         let (where_sql, texts) = filter.where_clause();
         let params: Vec<Val<'_>> = texts.iter().map(|s| Val::Text(s)).collect();
-        let sql = format!("SELECT id, external_id, name, lon, lat, footprint FROM tmf{where_sql} ORDER BY id");
+        let sql = format!(
+            "SELECT id, external_id, name, lon, lat, footprint FROM tmf{where_sql} ORDER BY id"
+        );
         self.conn.query(&sql, &params, |r| {
             Ok(LocatedTmf {
                 id: r.int(0)?,
@@ -353,7 +376,10 @@ impl Store {
             dry_run: options.dry_run,
             changes: Vec::new(),
         };
-        let started_empty = self.conn.query_int("SELECT count(*) FROM (SELECT 1 FROM tmf LIMIT 1) AS any_row", &[])? == 0;
+        let started_empty = self.conn.query_int(
+            "SELECT count(*) FROM (SELECT 1 FROM tmf LIMIT 1) AS any_row",
+            &[],
+        )? == 0;
         let mut planner = ImportPlanner::new(options.policy);
         let at = now();
         let chunk_size = options.chunk_size.max(1);
@@ -374,7 +400,8 @@ impl Store {
                 let existing = if started_empty {
                     HashMap::new()
                 } else {
-                    let ids: Vec<&str> = parsed.iter().map(|(_, r)| r.external_id.as_str()).collect();
+                    let ids: Vec<&str> =
+                        parsed.iter().map(|(_, r)| r.external_id.as_str()).collect();
                     self.find_by_external_ids(&ids)?
                 };
                 let plan = planner.plan_chunk(parsed, unparsed, &existing);
@@ -384,19 +411,27 @@ impl Store {
                 report.counts.unchanged += counts.unchanged;
                 report.counts.rejected += counts.rejected;
                 report.problems.extend(plan.problems);
-                report.rejected_rows.extend(plan.rejected.iter().map(|(o, _)| o.row));
-                let writing = !options.dry_run && (options.keep_valid || report.problems.is_empty());
+                report
+                    .rejected_rows
+                    .extend(plan.rejected.iter().map(|(o, _)| o.row));
+                let writing =
+                    !options.dry_run && (options.keep_valid || report.problems.is_empty());
                 for planned in plan.changes {
                     let summary = self.write_change(planned.change, writing, &at, options)?;
                     if report.changes.len() < REPORT_CHANGES {
-                        report.changes.push(ChangeSummary { row: planned.origin.row, ..summary });
+                        report.changes.push(ChangeSummary {
+                            row: planned.origin.row,
+                            ..summary
+                        });
                     }
                 }
                 progress(read);
             }
             Ok(())
         })();
-        let commit = result.is_ok() && !options.dry_run && (options.keep_valid || report.problems.is_empty());
+        let commit = result.is_ok()
+            && !options.dry_run
+            && (options.keep_valid || report.problems.is_empty());
         if commit {
             self.conn.commit()?;
             report.committed = true;
@@ -406,8 +441,15 @@ impl Store {
         result.map(|()| report)
     }
 
-    fn write_change(&mut self, change: Change, writing: bool, at: &str, options: &ImportOptions) -> Result<ChangeSummary, StoreError> {
-        let context: Option<&str> = (!options.context.is_empty()).then_some(options.context.as_str());
+    fn write_change(
+        &mut self,
+        change: Change,
+        writing: bool,
+        at: &str,
+        options: &ImportOptions,
+    ) -> Result<ChangeSummary, StoreError> {
+        let context: Option<&str> =
+            (!options.context.is_empty()).then_some(options.context.as_str());
         match change {
             Change::Create(tmf) => {
                 let mut id = None;
@@ -445,10 +487,24 @@ impl Store {
                     )?;
                     id = Some(new_id);
                 }
-                Ok(ChangeSummary { row: 0, external_id: tmf.external_id, action: "create", id, fields: Vec::new() })
+                Ok(ChangeSummary {
+                    row: 0,
+                    external_id: tmf.external_id,
+                    action: "create",
+                    id,
+                    fields: Vec::new(),
+                })
             }
-            Change::Update { id, version, before, after } => {
-                let fields = diff(Some(&before), Some(&after)).into_iter().map(|c| c.field).collect();
+            Change::Update {
+                id,
+                version,
+                before,
+                after,
+            } => {
+                let fields = diff(Some(&before), Some(&after))
+                    .into_iter()
+                    .map(|c| c.field)
+                    .collect();
                 if writing {
                     let c = Columns::of(&after)?;
                     let before_doc = serde_json::to_string(&before)?;
@@ -479,7 +535,10 @@ impl Store {
                         ],
                     )?;
                     if changed != 1 {
-                        return Err(StoreError::Conflict { id, expected: version });
+                        return Err(StoreError::Conflict {
+                            id,
+                            expected: version,
+                        });
                     }
                     self.conn.exec(
                         "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc, after_doc) VALUES (?, ?, ?, 'update', ?, ?, ?, ?)",
@@ -494,16 +553,32 @@ impl Store {
                         ],
                     )?;
                 }
-                Ok(ChangeSummary { row: 0, external_id: after.external_id.clone(), action: "update", id: Some(id), fields })
+                Ok(ChangeSummary {
+                    row: 0,
+                    external_id: after.external_id.clone(),
+                    action: "update",
+                    id: Some(id),
+                    fields,
+                })
             }
             Change::Unchanged { id } => {
                 let external_id = self
                     .conn
-                    .query("SELECT external_id FROM tmf WHERE id = ?", &[Val::Int(id)], |r| Ok(r.text(0)?.unwrap_or_default()))?
+                    .query(
+                        "SELECT external_id FROM tmf WHERE id = ?",
+                        &[Val::Int(id)],
+                        |r| Ok(r.text(0)?.unwrap_or_default()),
+                    )?
                     .into_iter()
                     .next()
                     .unwrap_or_default();
-                Ok(ChangeSummary { row: 0, external_id, action: "unchanged", id: Some(id), fields: Vec::new() })
+                Ok(ChangeSummary {
+                    row: 0,
+                    external_id,
+                    action: "unchanged",
+                    id: Some(id),
+                    fields: Vec::new(),
+                })
             }
         }
     }

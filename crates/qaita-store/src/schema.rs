@@ -1,8 +1,8 @@
 //! Schema migrations, one list per backend, applied in order inside a transaction each and
 //! recorded in `qaita_schema`. A migration once released is never edited: add a new one.
 
-use crate::db::{Backend, Conn, Val};
 use crate::StoreError;
+use crate::db::{Backend, Conn, Val};
 
 pub struct Migration {
     pub version: i64,
@@ -119,7 +119,10 @@ pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
             // Two processes opening a fresh database at once must not both migrate.
             conn.batch("SELECT pg_advisory_xact_lock(7271737)")?;
         }
-        let applied = conn.query_int("SELECT count(*) FROM qaita_schema WHERE version = ?", &[Val::Int(migration.version)])?;
+        let applied = conn.query_int(
+            "SELECT count(*) FROM qaita_schema WHERE version = ?",
+            &[Val::Int(migration.version)],
+        )?;
         if applied == 0 {
             let sql = match conn.backend() {
                 Backend::Sqlite => migration.sqlite,
@@ -127,12 +130,19 @@ pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
             };
             if let Err(e) = conn.batch(sql) {
                 conn.rollback()?;
-                return Err(StoreError::Setup(format!("migration {} ({}) failed: {e}", migration.version, migration.name)));
+                return Err(StoreError::Setup(format!(
+                    "migration {} ({}) failed: {e}",
+                    migration.version, migration.name
+                )));
             }
             let now = crate::now();
             conn.exec(
                 "INSERT INTO qaita_schema (version, name, applied_at) VALUES (?, ?, ?)",
-                &[Val::Int(migration.version), Val::Text(migration.name), Val::Text(&now)],
+                &[
+                    Val::Int(migration.version),
+                    Val::Text(migration.name),
+                    Val::Text(&now),
+                ],
             )?;
         }
         conn.commit()?;

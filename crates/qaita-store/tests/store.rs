@@ -3,8 +3,8 @@
 //! schema of its own. PostgreSQL being unreachable is a failure, not a skip.
 
 use qaita_model::{
-    Confidence, CurrentPolicy, FigureField, ImportRecord, Kind, Location, Origin, Problem, Provenance, Quantity, RecordResult,
-    Region, Status, Unit,
+    Confidence, CurrentPolicy, FigureField, ImportRecord, Kind, Location, Origin, Problem,
+    Provenance, Quantity, RecordResult, Region, Status, Unit,
 };
 use qaita_store::{Backend, ImportOptions, Store, TmfFilter};
 
@@ -34,11 +34,18 @@ fn open(backend: Backend, name: &str) -> (Store, Guard, String) {
             (Store::open(&path).unwrap(), Guard::Sqlite(dir), path)
         }
         Backend::Postgres => {
-            let admin_url = std::env::var("QAITA_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let admin_url = std::env::var("QAITA_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
             let schema = format!("qaita_test_{}_{name}", std::process::id());
             let mut client = ::postgres::Client::connect(&admin_url, ::postgres::NoTls)
-                .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed for the store suite: {e}"));
-            client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).unwrap();
+                .unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {admin_url} is needed for the store suite: {e}")
+                });
+            client
+                .batch_execute(&format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+                ))
+                .unwrap();
             let separator = if admin_url.contains('?') { '&' } else { '?' };
             let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema},public");
             let store = Store::open(&url).unwrap();
@@ -67,52 +74,122 @@ fn record(id: &str, tonnage_mt: f64, source: &str) -> ImportRecord {
         name_ru: Some("Хвосты обогащения".into()),
         kind: Some(Kind::Tailings),
         region: Some(Region::Karaganda),
-        location: Some(Location { lon: 73.1, lat: 49.8 }),
+        location: Some(Location {
+            lon: 73.1,
+            lat: 49.8,
+        }),
         figures: vec![
-            (FigureField::Tonnage, Quantity::new(tonnage_mt, Unit::Megatonne), provenance(source, "2024")),
-            (FigureField::Grade("Cu".parse().unwrap()), Quantity::new(0.2, Unit::Percent), provenance(source, "2024")),
+            (
+                FigureField::Tonnage,
+                Quantity::new(tonnage_mt, Unit::Megatonne),
+                provenance(source, "2024"),
+            ),
+            (
+                FigureField::Grade("Cu".parse().unwrap()),
+                Quantity::new(0.2, Unit::Percent),
+                provenance(source, "2024"),
+            ),
         ],
         ..ImportRecord::default()
     }
 }
 
 fn ok(row: usize, r: ImportRecord) -> RecordResult {
-    Ok((Origin { file: "t.csv".into(), row, unit: "row" }, r))
+    Ok((
+        Origin {
+            file: "t.csv".into(),
+            row,
+            unit: "row",
+        },
+        r,
+    ))
 }
 
 fn bad(row: usize) -> RecordResult {
-    let origin = Origin { file: "t.csv".into(), row, unit: "row" };
-    Err((origin.clone(), vec![Problem::at(&origin, Some("tonnage"), "unknown unit 'furlongs'")]))
+    let origin = Origin {
+        file: "t.csv".into(),
+        row,
+        unit: "row",
+    };
+    Err((
+        origin.clone(),
+        vec![Problem::at(
+            &origin,
+            Some("tonnage"),
+            "unknown unit 'furlongs'",
+        )],
+    ))
 }
 
 fn options() -> ImportOptions {
-    ImportOptions { actor: "tester".into(), context: "test".into(), chunk_size: 2, ..ImportOptions::default() }
+    ImportOptions {
+        actor: "tester".into(),
+        context: "test".into(),
+        chunk_size: 2,
+        ..ImportOptions::default()
+    }
 }
 
 fn import_creates_audits_and_reads_back(store: &mut Store) {
-    let report = store.import(vec![ok(2, record("A", 1.5, "s1")), ok(3, record("B", 2.0, "s1")), ok(4, record("C", 3.0, "s1"))].into_iter(), &options(), &mut |_| {}).unwrap();
+    let report = store
+        .import(
+            vec![
+                ok(2, record("A", 1.5, "s1")),
+                ok(3, record("B", 2.0, "s1")),
+                ok(4, record("C", 3.0, "s1")),
+            ]
+            .into_iter(),
+            &options(),
+            &mut |_| {},
+        )
+        .unwrap();
     assert!(report.committed);
     assert_eq!(report.counts.create, 3);
     assert_eq!(store.count(&TmfFilter::default()).unwrap(), 3);
     let a = store.get_by_external_id("A").unwrap().unwrap();
     assert_eq!(a.version, 1);
     assert_eq!(a.tmf.tonnage_t(), Some(1.5e6));
-    assert_eq!(a.tmf.names.name_kk.as_deref(), Some("Байыту қалдықтары — Қарағанды"));
+    assert_eq!(
+        a.tmf.names.name_kk.as_deref(),
+        Some("Байыту қалдықтары — Қарағанды")
+    );
     assert_eq!(store.get(a.id).unwrap().unwrap(), a);
     let history = store.history(a.id).unwrap();
     assert_eq!(history.len(), 1);
-    assert_eq!((history[0].action.as_str(), history[0].actor.as_str()), ("create", "tester"));
+    assert_eq!(
+        (history[0].action.as_str(), history[0].actor.as_str()),
+        ("create", "tester")
+    );
     assert!(history[0].changes.iter().any(|c| c.field == "external_id"));
 }
 
 fn invalid_row_means_nothing_written(store: &mut Store) {
-    store.import(vec![ok(2, record("A", 1.5, "s1"))].into_iter(), &options(), &mut |_| {}).unwrap();
+    store
+        .import(
+            vec![ok(2, record("A", 1.5, "s1"))].into_iter(),
+            &options(),
+            &mut |_| {},
+        )
+        .unwrap();
     let report = store
-        .import(vec![ok(2, record("A", 9.0, "s2")), ok(3, record("B", 2.0, "s1")), bad(4), ok(5, record("D", 1.0, "s1"))].into_iter(), &options(), &mut |_| {})
+        .import(
+            vec![
+                ok(2, record("A", 9.0, "s2")),
+                ok(3, record("B", 2.0, "s1")),
+                bad(4),
+                ok(5, record("D", 1.0, "s1")),
+            ]
+            .into_iter(),
+            &options(),
+            &mut |_| {},
+        )
         .unwrap();
     assert!(!report.committed);
     assert_eq!(report.rejected_rows, vec![4]);
-    assert_eq!(report.problems[0].to_string(), "t.csv: row 4: field 'tonnage': unknown unit 'furlongs'");
+    assert_eq!(
+        report.problems[0].to_string(),
+        "t.csv: row 4: field 'tonnage': unknown unit 'furlongs'"
+    );
     assert_eq!(store.count(&TmfFilter::default()).unwrap(), 1);
     let a = store.get_by_external_id("A").unwrap().unwrap();
     assert_eq!((a.version, a.tmf.tonnage_t()), (1, Some(1.5e6)));
@@ -120,16 +197,39 @@ fn invalid_row_means_nothing_written(store: &mut Store) {
 }
 
 fn keep_valid_writes_the_good_rows(store: &mut Store) {
-    let opts = ImportOptions { keep_valid: true, ..options() };
-    let report = store.import(vec![ok(2, record("A", 1.5, "s1")), bad(3), ok(4, record("C", 1.0, "s1"))].into_iter(), &opts, &mut |_| {}).unwrap();
+    let opts = ImportOptions {
+        keep_valid: true,
+        ..options()
+    };
+    let report = store
+        .import(
+            vec![
+                ok(2, record("A", 1.5, "s1")),
+                bad(3),
+                ok(4, record("C", 1.0, "s1")),
+            ]
+            .into_iter(),
+            &opts,
+            &mut |_| {},
+        )
+        .unwrap();
     assert!(report.committed);
     assert_eq!((report.counts.create, report.counts.rejected), (2, 1));
     assert_eq!(store.count(&TmfFilter::default()).unwrap(), 2);
 }
 
 fn dry_run_writes_nothing(store: &mut Store) {
-    let opts = ImportOptions { dry_run: true, ..options() };
-    let report = store.import(vec![ok(2, record("A", 1.5, "s1"))].into_iter(), &opts, &mut |_| {}).unwrap();
+    let opts = ImportOptions {
+        dry_run: true,
+        ..options()
+    };
+    let report = store
+        .import(
+            vec![ok(2, record("A", 1.5, "s1"))].into_iter(),
+            &opts,
+            &mut |_| {},
+        )
+        .unwrap();
     assert!(!report.committed);
     assert_eq!(report.counts.create, 1);
     assert_eq!(report.changes[0].action, "create");
@@ -137,27 +237,66 @@ fn dry_run_writes_nothing(store: &mut Store) {
 }
 
 fn conflicting_sources_are_kept_and_audited(store: &mut Store) {
-    store.import(vec![ok(2, record("A", 1.5, "company report"))].into_iter(), &options(), &mut |_| {}).unwrap();
-    let mut second = ImportRecord { external_id: "A".into(), ..ImportRecord::default() };
-    second.figures.push((FigureField::Tonnage, Quantity::new(1.2, Unit::Megatonne), provenance("inventory 2018", "2018")));
+    store
+        .import(
+            vec![ok(2, record("A", 1.5, "company report"))].into_iter(),
+            &options(),
+            &mut |_| {},
+        )
+        .unwrap();
+    let mut second = ImportRecord {
+        external_id: "A".into(),
+        ..ImportRecord::default()
+    };
+    second.figures.push((
+        FigureField::Tonnage,
+        Quantity::new(1.2, Unit::Megatonne),
+        provenance("inventory 2018", "2018"),
+    ));
     second.status = Some(Status::Abandoned);
-    let opts = ImportOptions { policy: CurrentPolicy::KeepCurrent, ..options() };
-    let report = store.import(vec![ok(2, second.clone())].into_iter(), &opts, &mut |_| {}).unwrap();
+    let opts = ImportOptions {
+        policy: CurrentPolicy::KeepCurrent,
+        ..options()
+    };
+    let report = store
+        .import(vec![ok(2, second.clone())].into_iter(), &opts, &mut |_| {})
+        .unwrap();
     assert_eq!(report.counts.update, 1);
     assert!(report.changes[0].fields.iter().any(|f| f == "status"));
     let a = store.get_by_external_id("A").unwrap().unwrap();
     assert_eq!(a.version, 2);
-    assert_eq!(a.tmf.tonnage_t(), Some(1.5e6), "stored current figure stays current");
-    assert_eq!(a.tmf.figures.iter().filter(|f| f.field == FigureField::Tonnage).count(), 2);
+    assert_eq!(
+        a.tmf.tonnage_t(),
+        Some(1.5e6),
+        "stored current figure stays current"
+    );
+    assert_eq!(
+        a.tmf
+            .figures
+            .iter()
+            .filter(|f| f.field == FigureField::Tonnage)
+            .count(),
+        2
+    );
     let history = store.history(a.id).unwrap();
     assert_eq!(history.len(), 2);
     let update = &history[1];
     assert_eq!((update.action.as_str(), update.version), ("update", 2));
     let status = update.changes.iter().find(|c| c.field == "status").unwrap();
-    assert_eq!((status.before.as_str(), status.after.as_str()), (Some("unknown"), Some("abandoned")));
-    assert!(update.changes.iter().any(|c| c.field.starts_with("figure tonnage [inventory 2018") && c.before.is_null()));
+    assert_eq!(
+        (status.before.as_str(), status.after.as_str()),
+        (Some("unknown"), Some("abandoned"))
+    );
+    assert!(
+        update
+            .changes
+            .iter()
+            .any(|c| c.field.starts_with("figure tonnage [inventory 2018") && c.before.is_null())
+    );
     // The same file again changes nothing and writes no audit record.
-    let report = store.import(vec![ok(2, second)].into_iter(), &opts, &mut |_| {}).unwrap();
+    let report = store
+        .import(vec![ok(2, second)].into_iter(), &opts, &mut |_| {})
+        .unwrap();
     assert_eq!(report.counts.unchanged, 1);
     assert_eq!(store.history(a.id).unwrap().len(), 2);
 }
@@ -166,27 +305,119 @@ fn filters_select_the_right_objects(store: &mut Store) {
     let mut zinc = record("Z", 1.0, "s1");
     zinc.figures[1].0 = FigureField::Grade("Zn".parse().unwrap());
     zinc.region = Some(Region::EastKazakhstan);
-    zinc.location = Some(Location { lon: 82.6, lat: 49.97 });
+    zinc.location = Some(Location {
+        lon: 82.6,
+        lat: 49.97,
+    });
     zinc.owner = Some("Kazzinc".into());
-    store.import(vec![ok(2, record("A", 1.0, "s1")), ok(3, zinc)].into_iter(), &options(), &mut |_| {}).unwrap();
+    store
+        .import(
+            vec![ok(2, record("A", 1.0, "s1")), ok(3, zinc)].into_iter(),
+            &options(),
+            &mut |_| {},
+        )
+        .unwrap();
     let ids = |store: &mut Store, filter: TmfFilter| -> Vec<String> {
-        store.list(&filter).unwrap().into_iter().map(|s| s.tmf.external_id).collect()
+        store
+            .list(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.tmf.external_id)
+            .collect()
     };
-    assert_eq!(ids(store, TmfFilter { commodity: Some("Zn".parse().unwrap()), ..TmfFilter::default() }), ["Z"]);
-    assert_eq!(ids(store, TmfFilter { commodity: Some("Cu".parse().unwrap()), ..TmfFilter::default() }), ["A"]);
-    assert_eq!(ids(store, TmfFilter { region: Some(Region::EastKazakhstan), ..TmfFilter::default() }), ["Z"]);
-    assert_eq!(ids(store, TmfFilter { owner_known: Some(false), ..TmfFilter::default() }), ["A"]);
-    assert_eq!(ids(store, TmfFilter { owner_known: Some(true), ..TmfFilter::default() }), ["Z"]);
-    assert_eq!(ids(store, TmfFilter { kind: Some(Kind::Slag), ..TmfFilter::default() }), Vec::<String>::new());
-    assert_eq!(ids(store, TmfFilter { limit: Some(1), offset: Some(1), ..TmfFilter::default() }), ["Z"]);
-    assert_eq!(store.count(&TmfFilter { region: Some(Region::Karaganda), ..TmfFilter::default() }).unwrap(), 1);
+    assert_eq!(
+        ids(
+            store,
+            TmfFilter {
+                commodity: Some("Zn".parse().unwrap()),
+                ..TmfFilter::default()
+            }
+        ),
+        ["Z"]
+    );
+    assert_eq!(
+        ids(
+            store,
+            TmfFilter {
+                commodity: Some("Cu".parse().unwrap()),
+                ..TmfFilter::default()
+            }
+        ),
+        ["A"]
+    );
+    assert_eq!(
+        ids(
+            store,
+            TmfFilter {
+                region: Some(Region::EastKazakhstan),
+                ..TmfFilter::default()
+            }
+        ),
+        ["Z"]
+    );
+    assert_eq!(
+        ids(
+            store,
+            TmfFilter {
+                owner_known: Some(false),
+                ..TmfFilter::default()
+            }
+        ),
+        ["A"]
+    );
+    assert_eq!(
+        ids(
+            store,
+            TmfFilter {
+                owner_known: Some(true),
+                ..TmfFilter::default()
+            }
+        ),
+        ["Z"]
+    );
+    assert_eq!(
+        ids(
+            store,
+            TmfFilter {
+                kind: Some(Kind::Slag),
+                ..TmfFilter::default()
+            }
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(
+            store,
+            TmfFilter {
+                limit: Some(1),
+                offset: Some(1),
+                ..TmfFilter::default()
+            }
+        ),
+        ["Z"]
+    );
+    assert_eq!(
+        store
+            .count(&TmfFilter {
+                region: Some(Region::Karaganda),
+                ..TmfFilter::default()
+            })
+            .unwrap(),
+        1
+    );
     let located = store.locations(&TmfFilter::default()).unwrap();
     assert_eq!(located.len(), 2);
     assert_eq!((located[1].lon, located[1].lat), (82.6, 49.97));
 }
 
 fn reopening_keeps_data_and_schema(store: &mut Store, target: &str) {
-    store.import(vec![ok(2, record("A", 1.0, "s1"))].into_iter(), &options(), &mut |_| {}).unwrap();
+    store
+        .import(
+            vec![ok(2, record("A", 1.0, "s1"))].into_iter(),
+            &options(),
+            &mut |_| {},
+        )
+        .unwrap();
     let mut again = Store::open(target).unwrap();
     assert_eq!(again.schema_version().unwrap(), 1);
     assert_eq!(again.count(&TmfFilter::default()).unwrap(), 1);
@@ -228,9 +459,18 @@ fn postgres_reopening_keeps_data_and_schema() {
 fn postgres_exposes_postgis_geometry() {
     let (mut store, guard, _) = open(Backend::Postgres, "postgis");
     let mut r = record("A", 1.0, "s1");
-    r.footprint = Some(qaita_model::geometry::parse_footprint("POLYGON((73.1 49.8,73.11 49.8,73.11 49.81,73.1 49.8))").unwrap());
-    store.import(vec![ok(2, r)].into_iter(), &options(), &mut |_| {}).unwrap();
-    let Guard::Postgres(pg) = &guard else { unreachable!() };
+    r.footprint = Some(
+        qaita_model::geometry::parse_footprint(
+            "POLYGON((73.1 49.8,73.11 49.8,73.11 49.81,73.1 49.8))",
+        )
+        .unwrap(),
+    );
+    store
+        .import(vec![ok(2, r)].into_iter(), &options(), &mut |_| {})
+        .unwrap();
+    let Guard::Postgres(pg) = &guard else {
+        unreachable!()
+    };
     let mut client = ::postgres::Client::connect(&pg.admin_url, ::postgres::NoTls).unwrap();
     let row = client
         .query_one(&format!("SELECT ST_AsText(geom), ST_GeometryType(footprint_geom), ST_SRID(geom) FROM {}.tmf", pg.schema), &[])

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): formatting, lints, and every test, including the store
+# suite on SQLite and PostgreSQL/PostGIS and the CLI end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export QAITA_TEST_POSTGRES="${QAITA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
