@@ -64,8 +64,7 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
         Command::Show(args) => {
             let mut store = open()?;
             let Some(stored) = find(&mut store, &args.id)? else {
-                eprintln!("error: no TMF with id or external id '{}'", args.id);
-                return Ok(exit::NOT_FOUND);
+                return Ok(not_found(&args.id));
             };
             let index = settlement_index(None, ProximityConfig::default())?;
             let proximity = index.assess(&site_of(&stored)?);
@@ -79,8 +78,7 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
         Command::History(args) => {
             let mut store = open()?;
             let Some(stored) = find(&mut store, &args.id)? else {
-                eprintln!("error: no TMF with id or external id '{}'", args.id);
-                return Ok(exit::NOT_FOUND);
+                return Ok(not_found(&args.id));
             };
             let history = store.history(stored.id)?;
             if args.json {
@@ -138,6 +136,11 @@ fn find(store: &mut Store, id: &str) -> Result<Option<StoredTmf>> {
         return Ok(Some(found));
     }
     Ok(store.get_by_external_id(id)?)
+}
+
+fn not_found(id: &str) -> u8 {
+    eprintln!("error: no TMF with id or external id '{id}'");
+    exit::NOT_FOUND
 }
 
 fn filter(args: &FilterArgs) -> Result<TmfFilter> {

@@ -11,10 +11,12 @@ use serde::Serialize;
 use crate::commands::ProximityRow;
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
     use std::io::Write;
+    // Stdout is line-buffered; pretty JSON of a million objects would be millions of writes.
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 
@@ -295,40 +297,26 @@ fn summary_row(name: &str, s: &Summary) -> Vec<Cell> {
 }
 
 pub fn print_stats(stats: &Stats) {
-    let header = [
-        "",
-        "objects",
-        "tonnage",
-        "owner unknown",
-        "figures dated",
-        "illustrative figures",
-        "conflicting",
-    ];
-    let mut t = table(&header);
-    t.add_row(summary_row("Kazakhstan", &stats.national));
-    println!("{t}");
-    let mut regions = table(&[
-        "region",
-        "objects",
-        "tonnage",
-        "owner unknown",
-        "figures dated",
-        "illustrative figures",
-        "conflicting",
-    ]);
+    let columns = |first: &'static str| {
+        [
+            first,
+            "objects",
+            "tonnage",
+            "owner unknown",
+            "figures dated",
+            "illustrative figures",
+            "conflicting",
+        ]
+    };
+    let mut national = table(&columns(""));
+    national.add_row(summary_row("Kazakhstan", &stats.national));
+    println!("{national}");
+    let mut regions = table(&columns("region"));
     for (region, s) in &stats.by_region {
         regions.add_row(summary_row(region.label_en(), s));
     }
     println!("{regions}");
-    let mut kinds = table(&[
-        "kind",
-        "objects",
-        "tonnage",
-        "owner unknown",
-        "figures dated",
-        "illustrative figures",
-        "conflicting",
-    ]);
+    let mut kinds = table(&columns("kind"));
     for (kind, s) in &stats.by_kind {
         kinds.add_row(summary_row(kind.label_en(), s));
     }

@@ -66,14 +66,22 @@ macro_rules! vocabulary {
             type Err = UnknownTerm;
 
             fn from_str(text: &str) -> Result<Self, UnknownTerm> {
-                let folded = fold(text);
-                for &term in $name::ALL {
-                    let names = [term.code(), term.label_en(), term.label_ru(), term.label_kk()];
-                    if names.iter().chain(term.aliases()).any(|n| fold(n) == folded) {
-                        return Ok(term);
-                    }
+                // Codes are what exports write: match them without allocating.
+                if let Some(term) = $name::ALL.iter().find(|t| t.code() == text) {
+                    return Ok(*term);
                 }
-                Err(UnknownTerm {
+                static FOLDED: std::sync::LazyLock<std::collections::HashMap<String, $name>> =
+                    std::sync::LazyLock::new(|| {
+                        let mut map = std::collections::HashMap::new();
+                        for &term in $name::ALL.iter().rev() {
+                            let names = [term.code(), term.label_en(), term.label_ru(), term.label_kk()];
+                            for name in names.iter().chain(term.aliases()) {
+                                map.insert(fold(name), term);
+                            }
+                        }
+                        map
+                    });
+                FOLDED.get(&fold(text)).copied().ok_or_else(|| UnknownTerm {
                     vocabulary: $label,
                     given: text.trim().to_string(),
                     expected: $name::ALL.iter().map(|t| t.code()).collect::<Vec<_>>().join(", "),

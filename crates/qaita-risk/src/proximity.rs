@@ -300,14 +300,28 @@ impl SettlementIndex {
                 });
             }
         };
+        // Spherical lower bound on the distance from the site (or its footprint) to a centre.
+        let lower_bound_km = |p: &[f64; 3]| {
+            let d2 = (0..3).map(|i| (p[i] - centre[i]).powi(2)).sum::<f64>();
+            km_for_chord2(d2) * (1.0 - SPHERE_SLACK) - reach
+        };
         for entry in self
             .tree
             .locate_within_distance(centre, chord2_for_km(search_km))
         {
             let index = entry.data;
+            let radius = self.urban_radius_km[index];
+            let bound = lower_bound_km(entry.geom());
+            let best_edge = nearest
+                .as_ref()
+                .map_or(f64::INFINITY, |n| n.edge_distance_km);
+            // Skip the exact (ellipsoidal) distance for a town that can neither add people within
+            // the largest radius nor have a nearer edge than the best so far.
+            if bound > max_radius + radius && bound - radius > best_edge {
+                continue;
+            }
             let s = &self.settlements[index];
             let centre_km = self.centre_distance_km(site, s);
-            let radius = self.urban_radius_km[index];
             for (total, r) in population.iter_mut().zip(&self.config.radii_km) {
                 if radius > 0.0 {
                     let share = disk_overlap_area(*r, radius, centre_km)
@@ -317,19 +331,25 @@ impl SettlementIndex {
             }
             consider(index, centre_km, &mut nearest);
         }
-        // A big town just outside the search disk can still have the nearest edge: walk outwards
-        // until no farther centre can beat the best edge distance found.
-        for (entry, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(&centre) {
-            let lower_bound =
-                km_for_chord2(chord2) * (1.0 - SPHERE_SLACK) - reach - self.max_urban_radius_km;
-            if nearest
-                .as_ref()
-                .is_some_and(|n| lower_bound > n.edge_distance_km)
-            {
-                break;
+        // Every town outside the search disk has its edge farther than the largest radius, so a
+        // nearest edge within that radius is final. Otherwise walk outwards until no farther
+        // centre can beat the best edge distance found.
+        let settled = nearest
+            .as_ref()
+            .is_some_and(|n| n.edge_distance_km <= max_radius);
+        if !settled {
+            for (entry, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(&centre) {
+                let lower_bound =
+                    km_for_chord2(chord2) * (1.0 - SPHERE_SLACK) - reach - self.max_urban_radius_km;
+                if nearest
+                    .as_ref()
+                    .is_some_and(|n| lower_bound > n.edge_distance_km)
+                {
+                    break;
+                }
+                let centre_km = self.centre_distance_km(site, &self.settlements[entry.data]);
+                consider(entry.data, centre_km, &mut nearest);
             }
-            let centre_km = self.centre_distance_km(site, &self.settlements[entry.data]);
-            consider(entry.data, centre_km, &mut nearest);
         }
         let near_settlement = nearest
             .as_ref()
@@ -508,7 +528,55 @@ mod tests {
         assert!(SettlementIndex::new(vec![], bad).is_err());
     }
 
+    /// The 267 GeoNames settlements shipped in data/, parsed ad hoc (this crate reads no files).
+    fn real_index() -> SettlementIndex {
+        let text = include_str!("../../../data/settlements/kz-settlements.csv");
+        let towns = text
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let f: Vec<&str> = line.rsplitn(4, ',').collect(); // lat, lon, population, rest
+                let id = f[3].split(',').next().unwrap().parse().unwrap();
+                town(
+                    id,
+                    f[3],
+                    f[2].parse().unwrap(),
+                    f[1].parse().unwrap(),
+                    f[0].parse().unwrap(),
+                )
+            })
+            .collect();
+        SettlementIndex::new(towns, ProximityConfig::default()).unwrap()
+    }
+
     proptest::proptest! {
+        #[test]
+        fn indexed_results_equal_brute_force_on_real_settlements(lon in 50.0f64..85.0, lat in 41.0f64..55.0) {
+            let idx = real_index();
+            let p = idx.assess(&Site { lon, lat, footprint: None });
+            let mut brute_population = vec![0.0; idx.config.radii_km.len()];
+            let mut best = (f64::INFINITY, std::cmp::Reverse(0u64), 0i64);
+            for (i, s) in idx.settlements().iter().enumerate() {
+                let d = geodesic_km(lon, lat, s.lon, s.lat);
+                let r = idx.urban_radius_km(i);
+                let candidate = ((d - r).max(0.0), std::cmp::Reverse(s.population), s.id);
+                if candidate.partial_cmp(&best) == Some(std::cmp::Ordering::Less) {
+                    best = candidate;
+                }
+                for (total, radius) in brute_population.iter_mut().zip(&idx.config.radii_km) {
+                    if r > 0.0 {
+                        *total += s.population as f64 * disk_overlap_area(*radius, r, d) / (std::f64::consts::PI * r * r);
+                    }
+                }
+            }
+            let n = p.nearest.unwrap();
+            proptest::prop_assert_eq!(n.settlement_id, best.2);
+            proptest::prop_assert!((n.edge_distance_km - best.0).abs() < 1e-9);
+            for (got, want) in p.population_within.iter().zip(brute_population) {
+                proptest::prop_assert!((got.population - want).abs() < 1e-6, "{} vs {}", got.population, want);
+            }
+        }
+
         #[test]
         fn indexed_nearest_equals_brute_force(lon in 50.0f64..85.0, lat in 41.0f64..55.0) {
             let idx = index();

@@ -14,6 +14,9 @@ mod db;
 mod schema;
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use rayon::prelude::*;
 
 use qaita_model::diff::{FieldChange, diff};
 use qaita_model::import::PlanCounts;
@@ -172,6 +175,12 @@ pub struct LocatedTmf {
     pub footprint: Option<String>,
 }
 
+/// Parsed records and unparsable rows of one chunk of an import.
+type Chunk = (
+    Vec<(qaita_model::Origin, qaita_model::ImportRecord)>,
+    Vec<(qaita_model::Origin, Vec<Problem>)>,
+);
+
 /// The registry database.
 pub struct Store {
     conn: Conn,
@@ -206,7 +215,65 @@ struct Columns {
     doc: String,
 }
 
+/// The `tmf` columns written from a document, in the order of [`Columns::values`].
+const DATA_COLUMNS: [&str; 16] = [
+    "name",
+    "name_kk",
+    "name_ru",
+    "kind",
+    "family",
+    "region",
+    "status",
+    "legal_class",
+    "operator",
+    "owner",
+    "lon",
+    "lat",
+    "footprint",
+    "tonnage_t",
+    "commodities",
+    "doc",
+];
+
+static INSERT_TMF: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO tmf (external_id, {}, version, created_at, updated_at) VALUES (?, {}, 1, ?, ?) RETURNING id",
+        DATA_COLUMNS.join(", "),
+        vec!["?"; DATA_COLUMNS.len()].join(", ")
+    )
+});
+
+static UPDATE_TMF: LazyLock<String> = LazyLock::new(|| {
+    let assignments: Vec<String> = DATA_COLUMNS.iter().map(|c| format!("{c} = ?")).collect();
+    format!(
+        "UPDATE tmf SET {}, version = version + 1, updated_at = ?, deleted_at = NULL WHERE id = ? AND version = ?",
+        assignments.join(", ")
+    )
+});
+
 impl Columns {
+    /// Values for [`DATA_COLUMNS`].
+    fn values<'a>(&'a self, tmf: &'a Tmf) -> Vec<Val<'a>> {
+        vec![
+            Val::Text(&tmf.names.name),
+            tmf.names.name_kk.as_deref().into(),
+            tmf.names.name_ru.as_deref().into(),
+            Val::Text(tmf.kind.code()),
+            Val::Text(tmf.family.code()),
+            Val::Text(tmf.region.code()),
+            Val::Text(tmf.status.code()),
+            Val::Text(tmf.legal_class.code()),
+            tmf.operator.as_deref().into(),
+            tmf.owner.as_deref().into(),
+            Val::Real(tmf.location.lon),
+            Val::Real(tmf.location.lat),
+            self.footprint.as_deref().into(),
+            tmf.tonnage_t().into(),
+            Val::Text(&self.commodities),
+            Val::Text(&self.doc),
+        ]
+    }
+
     fn of(tmf: &Tmf) -> Result<Self, StoreError> {
         Ok(Columns {
             footprint: tmf
@@ -241,6 +308,9 @@ impl Store {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             conn.pragma_update(None, "foreign_keys", "ON")?;
+            // Up to 256 MiB of page cache (allocated on demand): a large import then spills far
+            // fewer dirty pages to the WAL in the middle of its transaction.
+            conn.pragma_update(None, "cache_size", -262_144)?;
             conn.busy_timeout(std::time::Duration::from_secs(10))?;
             Conn::Sqlite(conn)
         };
@@ -337,17 +407,15 @@ impl Store {
 
     /// The audit trail of one TMF, oldest first.
     pub fn history(&mut self, id: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let sql = "SELECT id, tmf_id, at, actor, action, context, version, before_doc, after_doc FROM audit WHERE tmf_id = ? ORDER BY id";
-        self.conn.query(sql, &[Val::Int(id)], |r| {
-            let parse = |text: Option<String>| -> Result<Option<Tmf>, StoreError> {
-                Ok(match text {
-                    Some(t) => Some(serde_json::from_str(&t)?),
-                    None => None,
-                })
-            };
-            let before = parse(r.text(7)?)?;
-            let after = parse(r.text(8)?)?;
-            Ok(AuditEntry {
+        let parse = |text: Option<String>| -> Result<Option<Tmf>, StoreError> {
+            Ok(match text {
+                Some(t) => Some(serde_json::from_str(&t)?),
+                None => None,
+            })
+        };
+        let sql = "SELECT id, tmf_id, at, actor, action, context, version, before_doc FROM audit WHERE tmf_id = ? ORDER BY id";
+        let rows = self.conn.query(sql, &[Val::Int(id)], |r| {
+            let entry = AuditEntry {
                 id: r.int(0)?,
                 tmf_id: r.int(1)?,
                 at: r.text(2)?.unwrap_or_default(),
@@ -355,16 +423,36 @@ impl Store {
                 action: r.text(4)?.unwrap_or_default(),
                 context: r.text(5)?,
                 version: r.int(6)?,
-                changes: diff(before.as_ref(), after.as_ref()),
-            })
-        })
+                changes: Vec::new(),
+            };
+            Ok((entry, r.text(7)?))
+        })?;
+        let current =
+            self.conn
+                .query("SELECT doc FROM tmf WHERE id = ?", &[Val::Int(id)], |r| {
+                    r.text(0)
+                })?;
+        // Each row keeps the document before its change; the document after it is the next
+        // row's "before", or the current document for the last change.
+        let mut befores: Vec<Option<Tmf>> = Vec::with_capacity(rows.len());
+        let mut entries = Vec::with_capacity(rows.len());
+        for (entry, before) in rows {
+            befores.push(parse(before)?);
+            entries.push(entry);
+        }
+        let mut after = parse(current.into_iter().next().flatten())?;
+        for (entry, before) in entries.iter_mut().zip(befores).rev() {
+            entry.changes = diff(before.as_ref(), after.as_ref());
+            after = before;
+        }
+        Ok(entries)
     }
 
     /// Import records as one transaction: all or nothing, unless `keep_valid` asks to write the
     /// valid ones and report the rest. `progress` is called with the number of records read.
     pub fn import(
         &mut self,
-        records: impl Iterator<Item = RecordResult>,
+        records: impl Iterator<Item = RecordResult> + Send,
         options: &ImportOptions,
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportReport, StoreError> {
@@ -383,52 +471,81 @@ impl Store {
         let mut planner = ImportPlanner::new(options.policy);
         let at = now();
         let chunk_size = options.chunk_size.max(1);
-        let mut records = records.peekable();
         let mut read = 0u64;
         self.conn.begin()?;
-        let result = (|| -> Result<(), StoreError> {
-            while records.peek().is_some() {
-                let mut parsed = Vec::with_capacity(chunk_size);
-                let mut unparsed = Vec::new();
-                for item in records.by_ref().take(chunk_size) {
-                    match item {
-                        Ok(r) => parsed.push(r),
-                        Err(p) => unparsed.push(p),
+        // Reading and parsing the file runs on its own thread, a chunk ahead of planning and
+        // writing; the bounded channel keeps at most two chunks in memory.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Chunk>(2);
+        let result = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut records = records;
+                loop {
+                    let mut chunk: Chunk = (Vec::with_capacity(chunk_size), Vec::new());
+                    for item in records.by_ref().take(chunk_size) {
+                        match item {
+                            Ok(r) => chunk.0.push(r),
+                            Err(p) => chunk.1.push(p),
+                        }
+                    }
+                    if chunk.0.is_empty() && chunk.1.is_empty() || sender.send(chunk).is_err() {
+                        break;
                     }
                 }
-                read += (parsed.len() + unparsed.len()) as u64;
-                let existing = if started_empty {
-                    HashMap::new()
-                } else {
-                    let ids: Vec<&str> =
-                        parsed.iter().map(|(_, r)| r.external_id.as_str()).collect();
-                    self.find_by_external_ids(&ids)?
-                };
-                let plan = planner.plan_chunk(parsed, unparsed, &existing);
-                let counts = plan.counts();
-                report.counts.create += counts.create;
-                report.counts.update += counts.update;
-                report.counts.unchanged += counts.unchanged;
-                report.counts.rejected += counts.rejected;
-                report.problems.extend(plan.problems);
-                report
-                    .rejected_rows
-                    .extend(plan.rejected.iter().map(|(o, _)| o.row));
-                let writing =
-                    !options.dry_run && (options.keep_valid || report.problems.is_empty());
-                for planned in plan.changes {
-                    let summary = self.write_change(planned.change, writing, &at, options)?;
-                    if report.changes.len() < REPORT_CHANGES {
-                        report.changes.push(ChangeSummary {
-                            row: planned.origin.row,
-                            ..summary
-                        });
+            });
+            let result = (|| -> Result<(), StoreError> {
+                for (parsed, unparsed) in receiver.iter() {
+                    read += (parsed.len() + unparsed.len()) as u64;
+                    let existing = if started_empty {
+                        HashMap::new()
+                    } else {
+                        let ids: Vec<&str> =
+                            parsed.iter().map(|(_, r)| r.external_id.as_str()).collect();
+                        self.find_by_external_ids(&ids)?
+                    };
+                    let plan = planner.plan_chunk(parsed, unparsed, &existing);
+                    let counts = plan.counts();
+                    report.counts.create += counts.create;
+                    report.counts.update += counts.update;
+                    report.counts.unchanged += counts.unchanged;
+                    report.counts.rejected += counts.rejected;
+                    report.problems.extend(plan.problems);
+                    report
+                        .rejected_rows
+                        .extend(plan.rejected.iter().map(|(o, _)| o.row));
+                    let writing =
+                        !options.dry_run && (options.keep_valid || report.problems.is_empty());
+                    // Documents are serialised in parallel; the database writes stay in order.
+                    let columns: Vec<Option<Columns>> = if writing {
+                        plan.changes
+                            .par_iter()
+                            .map(|c| match &c.change {
+                                Change::Create(tmf) => Columns::of(tmf).map(Some),
+                                Change::Update { after, .. } => Columns::of(after).map(Some),
+                                Change::Unchanged { .. } => Ok(None),
+                            })
+                            .collect::<Result<_, _>>()?
+                    } else {
+                        Vec::new()
+                    };
+                    let mut columns = columns.into_iter();
+                    for planned in plan.changes {
+                        let prepared = columns.next().flatten();
+                        let summary = self.write_change(planned.change, prepared, &at, options)?;
+                        if report.changes.len() < REPORT_CHANGES {
+                            report.changes.push(ChangeSummary {
+                                row: planned.origin.row,
+                                ..summary
+                            });
+                        }
                     }
+                    progress(read);
                 }
-                progress(read);
-            }
-            Ok(())
-        })();
+                Ok(())
+            })();
+            // Stops the reader early if writing failed.
+            drop(receiver);
+            result
+        });
         let commit = result.is_ok()
             && !options.dry_run
             && (options.keep_valid || report.problems.is_empty());
@@ -441,10 +558,11 @@ impl Store {
         result.map(|()| report)
     }
 
+    /// Write one planned change; `prepared` holds its column values, `None` for a dry run.
     fn write_change(
         &mut self,
         change: Change,
-        writing: bool,
+        prepared: Option<Columns>,
         at: &str,
         options: &ImportOptions,
     ) -> Result<ChangeSummary, StoreError> {
@@ -453,37 +571,14 @@ impl Store {
         match change {
             Change::Create(tmf) => {
                 let mut id = None;
-                if writing {
-                    let c = Columns::of(&tmf)?;
-                    let new_id = self.conn.query_int(
-                        "INSERT INTO tmf (external_id, name, name_kk, name_ru, kind, family, region, status, legal_class, \
-                         operator, owner, lon, lat, footprint, tonnage_t, commodities, doc, version, created_at, updated_at) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
-                        &[
-                            Val::Text(&tmf.external_id),
-                            Val::Text(&tmf.names.name),
-                            tmf.names.name_kk.as_deref().into(),
-                            tmf.names.name_ru.as_deref().into(),
-                            Val::Text(tmf.kind.code()),
-                            Val::Text(tmf.family.code()),
-                            Val::Text(tmf.region.code()),
-                            Val::Text(tmf.status.code()),
-                            Val::Text(tmf.legal_class.code()),
-                            tmf.operator.as_deref().into(),
-                            tmf.owner.as_deref().into(),
-                            Val::Real(tmf.location.lon),
-                            Val::Real(tmf.location.lat),
-                            c.footprint.as_deref().into(),
-                            tmf.tonnage_t().into(),
-                            Val::Text(&c.commodities),
-                            Val::Text(&c.doc),
-                            Val::Text(at),
-                            Val::Text(at),
-                        ],
-                    )?;
+                if let Some(c) = prepared {
+                    let mut params = vec![Val::Text(&tmf.external_id)];
+                    params.extend(c.values(&tmf));
+                    params.extend([Val::Text(at), Val::Text(at)]);
+                    let new_id = self.conn.query_int(&INSERT_TMF, &params)?;
                     self.conn.exec(
-                        "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc, after_doc) VALUES (?, ?, ?, 'create', ?, 1, NULL, ?)",
-                        &[Val::Int(new_id), Val::Text(at), Val::Text(&options.actor), context.into(), Val::Text(&c.doc)],
+                        "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc) VALUES (?, ?, ?, 'create', ?, 1, NULL)",
+                        &[Val::Int(new_id), Val::Text(at), Val::Text(&options.actor), context.into()],
                     )?;
                     id = Some(new_id);
                 }
@@ -505,35 +600,11 @@ impl Store {
                     .into_iter()
                     .map(|c| c.field)
                     .collect();
-                if writing {
-                    let c = Columns::of(&after)?;
+                if let Some(c) = prepared {
                     let before_doc = serde_json::to_string(&before)?;
-                    let changed = self.conn.exec(
-                        "UPDATE tmf SET name = ?, name_kk = ?, name_ru = ?, kind = ?, family = ?, region = ?, status = ?, \
-                         legal_class = ?, operator = ?, owner = ?, lon = ?, lat = ?, footprint = ?, tonnage_t = ?, commodities = ?, \
-                         doc = ?, version = version + 1, updated_at = ?, deleted_at = NULL WHERE id = ? AND version = ?",
-                        &[
-                            Val::Text(&after.names.name),
-                            after.names.name_kk.as_deref().into(),
-                            after.names.name_ru.as_deref().into(),
-                            Val::Text(after.kind.code()),
-                            Val::Text(after.family.code()),
-                            Val::Text(after.region.code()),
-                            Val::Text(after.status.code()),
-                            Val::Text(after.legal_class.code()),
-                            after.operator.as_deref().into(),
-                            after.owner.as_deref().into(),
-                            Val::Real(after.location.lon),
-                            Val::Real(after.location.lat),
-                            c.footprint.as_deref().into(),
-                            after.tonnage_t().into(),
-                            Val::Text(&c.commodities),
-                            Val::Text(&c.doc),
-                            Val::Text(at),
-                            Val::Int(id),
-                            Val::Int(version),
-                        ],
-                    )?;
+                    let mut params = c.values(&after);
+                    params.extend([Val::Text(at), Val::Int(id), Val::Int(version)]);
+                    let changed = self.conn.exec(&UPDATE_TMF, &params)?;
                     if changed != 1 {
                         return Err(StoreError::Conflict {
                             id,
@@ -541,7 +612,7 @@ impl Store {
                         });
                     }
                     self.conn.exec(
-                        "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc, after_doc) VALUES (?, ?, ?, 'update', ?, ?, ?, ?)",
+                        "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc) VALUES (?, ?, ?, 'update', ?, ?, ?)",
                         &[
                             Val::Int(id),
                             Val::Text(at),
@@ -549,7 +620,6 @@ impl Store {
                             context.into(),
                             Val::Int(version + 1),
                             Val::Text(&before_doc),
-                            Val::Text(&c.doc),
                         ],
                     )?;
                 }

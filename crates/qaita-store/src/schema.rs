@@ -15,8 +15,10 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     name: "registry",
     sqlite: r#"
+-- Plain INTEGER PRIMARY KEY (no AUTOINCREMENT): ids are never reused because rows are never
+-- deleted, and imports skip the sqlite_sequence update per row.
 CREATE TABLE tmf (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     external_id TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     name_kk TEXT,
@@ -40,15 +42,16 @@ CREATE TABLE tmf (
     deleted_at TEXT
 );
 CREATE TABLE audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     tmf_id INTEGER NOT NULL REFERENCES tmf(id),
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
     action TEXT NOT NULL,
     context TEXT,
     version INTEGER NOT NULL,
-    before_doc TEXT,
-    after_doc TEXT
+    -- The document before this change (NULL for a creation). The document after it is the next
+    -- audit row's before_doc, or tmf.doc for the latest change: stored once, not twice.
+    before_doc TEXT
 );
 CREATE INDEX audit_tmf ON audit(tmf_id, id);
 "#,
@@ -91,8 +94,8 @@ CREATE TABLE audit (
     action TEXT NOT NULL,
     context TEXT,
     version BIGINT NOT NULL,
-    before_doc TEXT,
-    after_doc TEXT
+    -- See the SQLite schema: the document after a change is the next row's before_doc or tmf.doc.
+    before_doc TEXT
 );
 CREATE INDEX audit_tmf ON audit(tmf_id, id);
 "#,
