@@ -237,7 +237,7 @@ const DATA_COLUMNS: [&str; 16] = [
 
 static INSERT_TMF: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "INSERT INTO tmf (external_id, {}, version, created_at, updated_at) VALUES (?, {}, 1, ?, ?) RETURNING id",
+        "INSERT INTO tmf (external_id, {}, version, created_at, updated_at) VALUES (?, {}, 1, ?, ?)",
         DATA_COLUMNS.join(", "),
         vec!["?"; DATA_COLUMNS.len()].join(", ")
     )
@@ -575,7 +575,7 @@ impl Store {
                     let mut params = vec![Val::Text(&tmf.external_id)];
                     params.extend(c.values(&tmf));
                     params.extend([Val::Text(at), Val::Text(at)]);
-                    let new_id = self.conn.query_int(&INSERT_TMF, &params)?;
+                    let new_id = self.conn.insert_returning_id(&INSERT_TMF, &params)?;
                     self.conn.exec(
                         "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc) VALUES (?, ?, ?, 'create', ?, 1, NULL)",
                         &[Val::Int(new_id), Val::Text(at), Val::Text(&options.actor), context.into()],

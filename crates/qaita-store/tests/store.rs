@@ -299,6 +299,30 @@ fn conflicting_sources_are_kept_and_audited(store: &mut Store) {
         .unwrap();
     assert_eq!(report.counts.unchanged, 1);
     assert_eq!(store.history(a.id).unwrap().len(), 2);
+    // A third version: each history entry shows only its own change.
+    let third = ImportRecord {
+        external_id: "A".into(),
+        owner: Some("New owner LLP".into()),
+        ..ImportRecord::default()
+    };
+    store
+        .import(vec![ok(2, third)].into_iter(), &opts, &mut |_| {})
+        .unwrap();
+    let history = store.history(a.id).unwrap();
+    assert_eq!(
+        history.iter().map(|h| h.version).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    let fields = |i: usize| {
+        history[i]
+            .changes
+            .iter()
+            .map(|c| c.field.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(fields(1).contains(&"status".to_string()) && !fields(1).contains(&"owner".to_string()));
+    assert_eq!(fields(2), ["owner"]);
+    assert_eq!(history[2].changes[0].after.as_str(), Some("New owner LLP"));
 }
 
 fn filters_select_the_right_objects(store: &mut Store) {
