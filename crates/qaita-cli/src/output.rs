@@ -321,23 +321,34 @@ pub fn print_stats(stats: &Stats) {
         kinds.add_row(summary_row(kind.label_en(), s));
     }
     println!("{kinds}");
-    let mut contained = table(&["commodity", "contained", "objects"]);
-    let mut list: Vec<_> = stats.national.contained.iter().collect();
-    list.sort_by_key(|(c, _)| {
-        (
-            qaita_io::flat::USUAL_COMMODITIES
-                .iter()
-                .position(|u| *u == c.code())
-                .unwrap_or(usize::MAX),
-            c.code().to_string(),
-        )
+    // Contained commodity nationally and per region, one column per commodity.
+    let mut commodities: Vec<_> = stats.national.contained.keys().collect();
+    commodities.sort_by_key(|c| {
+        let usual = qaita_io::flat::USUAL_COMMODITIES
+            .iter()
+            .position(|u| *u == c.code());
+        (usual.unwrap_or(usize::MAX), c.code().to_string())
     });
-    for (c, v) in list {
-        contained.add_row(vec![
-            Cell::new(c.code()),
-            right(contained_text(c.code(), v.tonnes)),
-            right(v.objects),
-        ]);
+    let mut header = vec!["contained".to_string()];
+    header.extend(commodities.iter().map(|c| c.code().to_string()));
+    let mut contained = Table::new();
+    contained.load_preset(UTF8_FULL_CONDENSED);
+    contained.set_header(header);
+    let row = |name: &str, summary: &Summary| {
+        let mut cells = vec![Cell::new(name)];
+        cells.extend(commodities.iter().map(|c| {
+            right(
+                summary
+                    .contained
+                    .get(*c)
+                    .map_or("-".to_string(), |v| contained_text(c.code(), v.tonnes)),
+            )
+        }));
+        cells
+    };
+    contained.add_row(row("Kazakhstan", &stats.national));
+    for (region, summary) in &stats.by_region {
+        contained.add_row(row(region.label_en(), summary));
     }
     println!("{contained}");
     let conf: Vec<String> = stats
