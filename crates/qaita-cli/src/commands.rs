@@ -68,10 +68,26 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
             };
             let index = settlement_index(None, ProximityConfig::default())?;
             let proximity = index.assess(&site_of(&stored)?);
+            let valuations = store.analyses(stored.id, crate::valuation::VALUATION)?;
+            let latest = valuations
+                .last()
+                .map(crate::valuation::ValuationSummary::of);
             if args.json {
-                print_json(&ShowJson::new(&stored, &proximity))?;
+                print_json(&ShowJson::new(
+                    &stored,
+                    &proximity,
+                    latest,
+                    valuations.len(),
+                ))?;
             } else {
                 output::print_show(&stored, &proximity);
+                if let Some(v) = latest {
+                    println!(
+                        "{v} ({} version(s); `qaita value {}` recomputes)",
+                        valuations.len(),
+                        stored.tmf.external_id
+                    );
+                }
             }
             Ok(exit::OK)
         }
@@ -100,6 +116,8 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
         }
         Command::Proximity(args) => proximity(&mut open()?, args),
         Command::Generate(args) => generate(args),
+        Command::Value(args) => crate::valuation::value(&mut open()?, &actor, args),
+        Command::Policy(args) => crate::valuation::policy(&mut open()?, args),
     }
 }
 
@@ -129,7 +147,7 @@ fn backend_name(store: &Store) -> &'static str {
     }
 }
 
-fn find(store: &mut Store, id: &str) -> Result<Option<StoredTmf>> {
+pub(crate) fn find(store: &mut Store, id: &str) -> Result<Option<StoredTmf>> {
     if let Ok(number) = id.parse::<i64>()
         && let Some(found) = store.get(number)?
     {
@@ -138,12 +156,12 @@ fn find(store: &mut Store, id: &str) -> Result<Option<StoredTmf>> {
     Ok(store.get_by_external_id(id)?)
 }
 
-fn not_found(id: &str) -> u8 {
+pub(crate) fn not_found(id: &str) -> u8 {
     eprintln!("error: no TMF with id or external id '{id}'");
     exit::NOT_FOUND
 }
 
-fn filter(args: &FilterArgs) -> Result<TmfFilter> {
+pub(crate) fn filter(args: &FilterArgs) -> Result<TmfFilter> {
     fn parse<T: std::str::FromStr>(value: &Option<String>) -> Result<Option<T>>
     where
         T::Err: std::fmt::Display,
@@ -447,10 +465,18 @@ struct Derived<'a> {
     contained_t: BTreeMap<String, f64>,
     owner_known: bool,
     proximity: &'a Proximity,
+    /// The latest stored valuation, if any.
+    valuation: Option<crate::valuation::ValuationSummary>,
+    valuation_versions: usize,
 }
 
 impl<'a> ShowJson<'a> {
-    fn new(stored: &'a StoredTmf, proximity: &'a Proximity) -> Self {
+    fn new(
+        stored: &'a StoredTmf,
+        proximity: &'a Proximity,
+        valuation: Option<crate::valuation::ValuationSummary>,
+        valuation_versions: usize,
+    ) -> Self {
         let tmf = &stored.tmf;
         let contained_t = tmf
             .commodities()
@@ -464,6 +490,8 @@ impl<'a> ShowJson<'a> {
                 contained_t,
                 owner_known: tmf.owner_known(),
                 proximity,
+                valuation,
+                valuation_versions,
             },
         }
     }

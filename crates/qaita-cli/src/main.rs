@@ -3,6 +3,7 @@
 
 mod commands;
 mod output;
+mod valuation;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,6 +63,78 @@ enum Command {
     Proximity(ProximityArgs),
     /// Write a synthetic national inventory as CSV, for scale tests.
     Generate(GenerateArgs),
+    /// Value TMFs under Kazakhstan's tax regime: cash flow, NPV, IRR, Monte Carlo, sensitivity (stored on the TMF).
+    Value(ValueArgs),
+    /// MET policy simulator: the whole inventory under a sweep of MET coefficients and price scenarios.
+    Policy(PolicyArgs),
+}
+
+#[derive(Args, Clone)]
+struct EconArgs {
+    /// Directory with prices.csv, fx.csv, met-rates.csv, met-precious.csv, routes.csv and
+    /// route-recoveries.csv replacing the bundled illustrative data (any subset).
+    #[arg(long)]
+    econ_data: Option<PathBuf>,
+    /// Real discount rate per year.
+    #[arg(long, default_value_t = 0.08)]
+    discount_rate: f64,
+    /// Plant capacity, t/yr (default: tonnage / 15 years, within 50 kt/yr..10 Mt/yr).
+    #[arg(long)]
+    capacity: Option<f64>,
+    /// Payments for waste placement avoided per tonne reprocessed, USD/t (counted as a benefit).
+    #[arg(long, default_value_t = 0.0)]
+    avoided_payment: f64,
+}
+
+#[derive(Args)]
+struct ValueArgs {
+    /// Registry id or external id; omit with --all.
+    id: Option<String>,
+    /// Value every TMF in the registry (with the list filters).
+    #[arg(long, conflicts_with = "id")]
+    all: bool,
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Processing route (default: the fitting route with the highest NPV).
+    #[arg(long)]
+    route: Option<String>,
+    /// Price scenario: low, base, high.
+    #[arg(long, default_value = "base")]
+    scenario: String,
+    /// MET coefficient (default: 0.1 for technogenic subsoil, 1.0 otherwise).
+    #[arg(long)]
+    met_coefficient: Option<f64>,
+    #[command(flatten)]
+    econ: EconArgs,
+    /// Monte Carlo paths (0 switches Monte Carlo off).
+    #[arg(long, default_value_t = 10_000)]
+    paths: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Do not store the result on the TMF.
+    #[arg(long)]
+    no_store: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct PolicyArgs {
+    #[command(flatten)]
+    filter: FilterArgs,
+    #[command(flatten)]
+    econ: EconArgs,
+    /// MET coefficients to compare.
+    #[arg(long, value_delimiter = ',', default_value = "1,0.5,0.1,0")]
+    coefficients: Vec<f64>,
+    /// Price scenarios to compare.
+    #[arg(long, value_delimiter = ',', default_value = "base")]
+    scenarios: Vec<String>,
+    /// Also write the table as CSV.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]

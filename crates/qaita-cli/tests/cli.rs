@@ -383,3 +383,82 @@ fn generated_inventories_import() {
     assert_eq!(report["counts"]["create"], 3000);
     assert_eq!(national(&env)["objects"], 3000);
 }
+
+#[test]
+fn valuation_is_printed_stored_and_shown() {
+    let env = Env::new();
+    env.ok(&["demo"]);
+    let text = env.ok(&["value", "KZ-TMF-0034", "--paths", "300"]);
+    for expected in ["NPV", "IRR", "P10", "MET coefficient", "discount rate"] {
+        assert!(text.contains(expected), "missing {expected} in\n{text}");
+    }
+    let result = env.json(&[
+        "value",
+        "KZ-TMF-0034",
+        "--paths",
+        "300",
+        "--scenario",
+        "low",
+        "--json",
+    ]);
+    let v = &result["valuations"][0];
+    assert_eq!(v["external_id"], "KZ-TMF-0034");
+    let (p10, p50, p90) = (
+        v["montecarlo"]["p10_usd"].as_f64().unwrap(),
+        v["montecarlo"]["p50_usd"].as_f64().unwrap(),
+        v["montecarlo"]["p90_usd"].as_f64().unwrap(),
+    );
+    assert!(p10 <= p50 && p50 <= p90);
+    // The Shymkent slag's legal class is undetermined, so the full MET applies.
+    assert_eq!(v["valuation"]["met_coefficient"], 1.0);
+    let shown = env.json(&["show", "KZ-TMF-0034", "--json"]);
+    assert_eq!(shown["derived"]["valuation_versions"], 2);
+    assert_eq!(shown["derived"]["valuation"]["scenario"], "low");
+    assert_eq!(
+        shown["derived"]["valuation"]["npv_usd"],
+        v["valuation"]["npv_usd"]
+    );
+    // --no-store leaves the versions alone; a bad option is an error naming it.
+    env.ok(&["value", "KZ-TMF-0034", "--paths", "0", "--no-store"]);
+    assert_eq!(
+        env.json(&["show", "KZ-TMF-0034", "--json"])["derived"]["valuation_versions"],
+        2
+    );
+    let out = env.qaita(&["value", "KZ-TMF-0034", "--discount-rate", "8"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--discount-rate"));
+    let out = env.qaita(&["value", "KZ-TMF-0034", "--route", "flotation"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not fit"));
+}
+
+#[test]
+fn every_demo_tmf_is_valued_and_the_policy_sweep_runs() {
+    let env = Env::new();
+    env.ok(&["demo"]);
+    let all = env.json(&["value", "--all", "--paths", "100", "--json", "--no-store"]);
+    let valued = all["valuations"].as_array().unwrap().len();
+    let skipped = all["not_valued"].as_array().unwrap().len();
+    assert_eq!(
+        (valued + skipped) as u64,
+        national(&env)["objects"].as_u64().unwrap()
+    );
+    assert!(valued >= 70, "{valued} valued");
+    let policy = env.json(&["policy", "--coefficients", "1,0.1", "--json"]);
+    let rows = policy["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows[1]["viable"].as_u64() >= rows[0]["viable"].as_u64());
+    assert!(rows[1]["met_usd"].as_f64() < rows[0]["met_usd"].as_f64());
+    let csv = env.path("policy.csv");
+    let text = env.ok(&[
+        "policy",
+        "--scenarios",
+        "low,high",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(text.contains("MET coef."));
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap().lines().count(),
+        1 + 2 * 4
+    );
+}

@@ -144,13 +144,15 @@ pub fn simulate(model: &Model<'_>, config: &McConfig) -> McResult {
             );
             let mut drivers = base.clone();
             let mut shocks = vec![0.0; n];
+            let mut z = vec![0.0; n];
             let mut log_level = vec![0.0; n];
             let count = CHUNK.min(config.paths - chunk * CHUNK);
             (0..count)
                 .map(|_| {
                     log_level.iter_mut().for_each(|l| *l = 0.0);
                     for y in 0..years {
-                        let z: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
+                        z.iter_mut()
+                            .for_each(|v| *v = StandardNormal.sample(&mut rng));
                         for (i, shock) in shocks.iter_mut().enumerate() {
                             *shock = (0..=i).map(|j| cholesky[(i, j)] * z[j]).sum();
                         }

@@ -163,6 +163,23 @@ pub struct AuditEntry {
     pub changes: Vec<FieldChange>,
 }
 
+/// A stored analysis of one TMF (a valuation, a resource estimate), one version of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub id: i64,
+    pub tmf_id: i64,
+    /// "valuation", "resource_estimate", ...
+    pub kind: String,
+    pub created_at: String,
+    pub actor: String,
+    /// What computed it (engine and model).
+    pub method: String,
+    pub parameters: serde_json::Value,
+    pub result: serde_json::Value,
+    /// 1 for the first analysis of this kind on this TMF, then 2, 3, ...
+    pub version: i64,
+}
+
 /// Location columns only, for spatial work on large registries without parsing documents.
 #[derive(Debug, Clone, Serialize)]
 pub struct LocatedTmf {
@@ -446,6 +463,52 @@ impl Store {
             after = before;
         }
         Ok(entries)
+    }
+
+    /// Store a new version of an analysis of `tmf_id`; returns its id.
+    pub fn add_analysis(
+        &mut self,
+        tmf_id: i64,
+        kind: &str,
+        actor: &str,
+        method: &str,
+        parameters: &serde_json::Value,
+        result: &serde_json::Value,
+    ) -> Result<i64, StoreError> {
+        let (parameters, result, at) = (parameters.to_string(), result.to_string(), now());
+        self.conn.insert_returning_id(
+            "INSERT INTO analysis (tmf_id, kind, created_at, actor, method, parameters, result) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            &[Val::Int(tmf_id), Val::Text(kind), Val::Text(&at), Val::Text(actor), Val::Text(method), Val::Text(&parameters), Val::Text(&result)],
+        )
+    }
+
+    /// Every version of one kind of analysis of a TMF, oldest first.
+    pub fn analyses(&mut self, tmf_id: i64, kind: &str) -> Result<Vec<Analysis>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT id, tmf_id, kind, created_at, actor, method, parameters, result FROM analysis WHERE tmf_id = ? AND kind = ? ORDER BY id",
+            &[Val::Int(tmf_id), Val::Text(kind)],
+            |r| {
+                Ok(Analysis {
+                    id: r.int(0)?,
+                    tmf_id: r.int(1)?,
+                    kind: r.text(2)?.unwrap_or_default(),
+                    created_at: r.text(3)?.unwrap_or_default(),
+                    actor: r.text(4)?.unwrap_or_default(),
+                    method: r.text(5)?.unwrap_or_default(),
+                    parameters: serde_json::from_str(&r.text(6)?.unwrap_or_default())?,
+                    result: serde_json::from_str(&r.text(7)?.unwrap_or_default())?,
+                    version: 0,
+                })
+            },
+        )?;
+        Ok(rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| Analysis {
+                version: i as i64 + 1,
+                ..a
+            })
+            .collect())
     }
 
     /// Import records as one transaction: all or nothing, unless `keep_valid` asks to write the

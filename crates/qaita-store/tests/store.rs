@@ -443,8 +443,36 @@ fn reopening_keeps_data_and_schema(store: &mut Store, target: &str) {
         )
         .unwrap();
     let mut again = Store::open(target).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 1);
+    assert_eq!(again.schema_version().unwrap(), 2);
     assert_eq!(again.count(&TmfFilter::default()).unwrap(), 1);
+}
+
+fn analyses_are_versioned(store: &mut Store) {
+    store
+        .import(
+            vec![ok(2, record("A", 1.0, "s1"))].into_iter(),
+            &options(),
+            &mut |_| {},
+        )
+        .unwrap();
+    let id = store.get_by_external_id("A").unwrap().unwrap().id;
+    for npv in [1.5, 2.5] {
+        store
+            .add_analysis(
+                id,
+                "valuation",
+                "tester",
+                "test engine",
+                &serde_json::json!({"rate": 0.08}),
+                &serde_json::json!({"npv": npv}),
+            )
+            .unwrap();
+    }
+    let all = store.analyses(id, "valuation").unwrap();
+    assert_eq!(all.iter().map(|a| a.version).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(all[1].result["npv"], 2.5);
+    assert_eq!(all[0].parameters["rate"], 0.08);
+    assert!(store.analyses(id, "resource_estimate").unwrap().is_empty());
 }
 
 macro_rules! on_both_backends {
@@ -465,6 +493,7 @@ on_both_backends!(
     dry_run_writes_nothing,
     conflicting_sources_are_kept_and_audited,
     filters_select_the_right_objects,
+    analyses_are_versioned,
 );
 
 #[test]

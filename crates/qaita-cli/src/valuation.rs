@@ -1,0 +1,621 @@
+//! `qaita value` and `qaita policy`: shells over qaita-econ.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use qaita_econ::data::{PriceDeck, Route, Scenario, TaxRegime, bundled, parse_routes};
+use qaita_econ::montecarlo::{McConfig, McResult, simulate};
+use qaita_econ::policy::{PolicyRow, sweep};
+use qaita_econ::valuation::{
+    Assumptions, Model, Project, TornadoBar, Valuation, route_fits, tornado,
+};
+use qaita_model::{FigureField, StoredTmf};
+use qaita_store::Store;
+use serde::Serialize;
+
+use crate::commands::{filter, find, not_found};
+use crate::output::print_json;
+use crate::{EconArgs, PolicyArgs, ValueArgs, exit};
+
+/// Kind of the stored analysis.
+pub const VALUATION: &str = "valuation";
+const METHOD: &str = "qaita-econ: yearly cash flow under Kazakhstan MET (coefficient by legal class) and 20% CIT; correlated GBM price Monte Carlo";
+
+struct EconData {
+    deck: PriceDeck,
+    tax: TaxRegime,
+    routes: Vec<Route>,
+    source: String,
+}
+
+fn load(args: &EconArgs) -> Result<EconData> {
+    let read = |name: &str, bundled: &'static str| -> Result<String> {
+        match &args.econ_data {
+            Some(dir) if dir.join(name).exists() => std::fs::read_to_string(dir.join(name))
+                .with_context(|| format!("cannot read {}", dir.join(name).display())),
+            _ => Ok(bundled.to_string()),
+        }
+    };
+    let deck = PriceDeck::parse(
+        &read("prices.csv", bundled::PRICES)?,
+        &read("fx.csv", bundled::FX)?,
+    )?;
+    let tax = TaxRegime::parse(
+        &read("met-rates.csv", bundled::MET_RATES)?,
+        &read("met-precious.csv", bundled::MET_PRECIOUS)?,
+    )?;
+    let routes = parse_routes(
+        &read("routes.csv", bundled::ROUTES)?,
+        &read("route-recoveries.csv", bundled::ROUTE_RECOVERIES)?,
+    )?;
+    let source = match &args.econ_data {
+        Some(dir) => format!(
+            "{} (files present there replace the bundled ones)",
+            dir.display()
+        ),
+        None => "bundled illustrative deck and routes, data/econ (2026-11-01)".to_string(),
+    };
+    Ok(EconData {
+        deck,
+        tax,
+        routes,
+        source,
+    })
+}
+
+/// The project a TMF's registry figures describe; grades from registry figures are uncertain
+/// (relative SD 30%) until a resource estimate replaces them.
+fn project_of(stored: &StoredTmf) -> Option<Project> {
+    let tmf = &stored.tmf;
+    let tonnage_t = tmf.tonnage_t()?;
+    let grades = tmf
+        .commodities()
+        .into_iter()
+        .filter_map(|c| {
+            Some((
+                c.clone(),
+                tmf.current(&FigureField::Grade(c.clone()))?.canonical(),
+            ))
+        })
+        .collect();
+    Some(Project {
+        tonnage_t,
+        grades,
+        kind: tmf.kind,
+        legal_class: tmf.legal_class,
+        grade_relative_sd: 0.3,
+    })
+}
+
+fn assumptions(
+    args: &EconArgs,
+    scenario: Scenario,
+    met_coefficient: Option<f64>,
+) -> Result<Assumptions> {
+    if !(0.0..=1.0).contains(&args.discount_rate) {
+        bail!(
+            "--discount-rate {} must be between 0 and 1 (0.08 = 8%)",
+            args.discount_rate
+        );
+    }
+    if let Some(c) = met_coefficient
+        && !(0.0..=1.0).contains(&c)
+    {
+        bail!("--met-coefficient {c} must be between 0 and 1");
+    }
+    if let Some(c) = args.capacity
+        && !(c > 0.0 && c.is_finite())
+    {
+        bail!("--capacity must be a positive number of tonnes per year");
+    }
+    Ok(Assumptions {
+        discount_rate: args.discount_rate,
+        capacity_tpa: args.capacity,
+        scenario,
+        met_coefficient,
+        avoided_payment_usd_per_t: args.avoided_payment,
+        ..Assumptions::default()
+    })
+}
+
+/// A TMF's valuation as stored and printed.
+#[derive(Serialize)]
+struct ValueResult {
+    id: i64,
+    external_id: String,
+    name: String,
+    valuation: Valuation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    montecarlo: Option<McResult>,
+    tornado: Vec<TornadoBar>,
+    /// NPV of the other fitting routes.
+    alternatives: Vec<(String, f64)>,
+    data: String,
+}
+
+fn value_one(
+    stored: &StoredTmf,
+    data: &EconData,
+    a: &Assumptions,
+    args: &ValueArgs,
+) -> Result<Option<ValueResult>> {
+    let Some(project) = project_of(stored) else {
+        return Ok(None);
+    };
+    let fitting: Vec<&Route> = data
+        .routes
+        .iter()
+        .filter(|r| route_fits(r, &project))
+        .collect();
+    let valuations: Vec<(&Route, Valuation)> = fitting
+        .iter()
+        .map(|r| {
+            (
+                *r,
+                Model::new(&project, r, &data.deck, &data.tax, a).valuation(),
+            )
+        })
+        .collect();
+    let chosen = match &args.route {
+        Some(name) => valuations
+            .iter()
+            .find(|(r, _)| &r.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = fitting.iter().map(|r| r.name.as_str()).collect();
+                anyhow!(
+                    "route '{name}' does not fit {} (fitting routes: {})",
+                    stored.tmf.external_id,
+                    names.join(", ")
+                )
+            })?,
+        None => match valuations
+            .iter()
+            .max_by(|x, y| x.1.npv_usd.total_cmp(&y.1.npv_usd))
+        {
+            Some(best) => best,
+            None => return Ok(None),
+        },
+    };
+    let (route, valuation) = chosen;
+    let model = Model::new(&project, route, &data.deck, &data.tax, a);
+    let montecarlo = (args.paths > 0).then(|| {
+        simulate(
+            &model,
+            &McConfig {
+                paths: args.paths,
+                seed: args.seed,
+                ..McConfig::default()
+            },
+        )
+    });
+    Ok(Some(ValueResult {
+        id: stored.id,
+        external_id: stored.tmf.external_id.clone(),
+        name: stored.tmf.names.name.clone(),
+        valuation: valuation.clone(),
+        montecarlo,
+        tornado: tornado(&project, route, &data.deck, &data.tax, a),
+        alternatives: valuations
+            .iter()
+            .filter(|(r, _)| r.name != route.name)
+            .map(|(r, v)| (r.name.clone(), v.npv_usd))
+            .collect(),
+        data: data.source.clone(),
+    }))
+}
+
+/// The headline of a stored valuation, for `show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValuationSummary {
+    pub version: i64,
+    pub created_at: String,
+    pub actor: String,
+    pub route: Option<String>,
+    pub scenario: Option<String>,
+    pub npv_usd: Option<f64>,
+    pub irr: serde_json::Value,
+    pub p10_usd: Option<f64>,
+    pub p50_usd: Option<f64>,
+    pub p90_usd: Option<f64>,
+    pub probability_positive: Option<f64>,
+}
+
+impl ValuationSummary {
+    pub fn of(a: &qaita_store::Analysis) -> Self {
+        let v = &a.result["valuation"];
+        let mc = &a.result["montecarlo"];
+        ValuationSummary {
+            version: a.version,
+            created_at: a.created_at.clone(),
+            actor: a.actor.clone(),
+            route: v["route"].as_str().map(str::to_string),
+            scenario: v["scenario"].as_str().map(str::to_string),
+            npv_usd: v["npv_usd"].as_f64(),
+            irr: v["irr"].clone(),
+            p10_usd: mc["p10_usd"].as_f64(),
+            p50_usd: mc["p50_usd"].as_f64(),
+            p90_usd: mc["p90_usd"].as_f64(),
+            probability_positive: mc["probability_positive"].as_f64(),
+        }
+    }
+}
+
+impl std::fmt::Display for ValuationSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = |v: Option<f64>| v.map_or("-".to_string(), musd);
+        let irr: Vec<f64> = self
+            .irr
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+            .unwrap_or_default();
+        write!(
+            f,
+            "valuation v{} ({} by {}): route {}, {} prices, NPV {} M USD, IRR {}, P10/P50/P90 {}/{}/{} M USD",
+            self.version,
+            self.created_at,
+            self.actor,
+            self.route.as_deref().unwrap_or("-"),
+            self.scenario.as_deref().unwrap_or("-"),
+            m(self.npv_usd),
+            irr_text(&irr),
+            m(self.p10_usd),
+            m(self.p50_usd),
+            m(self.p90_usd)
+        )
+    }
+}
+
+fn musd(v: f64) -> String {
+    format!("{:.2}", v / 1e6)
+}
+
+fn right(text: impl ToString) -> Cell {
+    Cell::new(text.to_string()).set_alignment(CellAlignment::Right)
+}
+
+fn irr_text(irr: &[f64]) -> String {
+    match irr {
+        [] => "none".into(),
+        [one] => format!("{:.1}%", one * 100.0),
+        several => format!(
+            "several: {}",
+            several
+                .iter()
+                .map(|r| format!("{:.1}%", r * 100.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn print_one(r: &ValueResult) {
+    let v = &r.valuation;
+    println!(
+        "{} — {}: route {}, {} prices, MET coefficient {}, {:.0} kt/yr for {} years, discount rate {:.1}% real",
+        r.external_id,
+        r.name,
+        v.route,
+        v.scenario.name(),
+        v.met_coefficient,
+        v.capacity_tpa / 1e3,
+        v.operating_years,
+        v.discount_rate * 100.0
+    );
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(["measure", "value"]);
+    let mut rows = vec![
+        (
+            "NPV".to_string(),
+            format!("{} M USD ({:.1} bn KZT)", musd(v.npv_usd), v.npv_kzt / 1e9),
+        ),
+        ("IRR".into(), irr_text(&v.irr)),
+        (
+            "payback".into(),
+            v.payback_years.map_or("never".into(), |y| {
+                format!("{y} years from start of construction")
+            }),
+        ),
+        (
+            "NPV per tonne".into(),
+            format!("{:.2} USD/t", v.npv_per_t_usd),
+        ),
+        (
+            "break-even prices".into(),
+            v.break_even_price_factor
+                .map_or("none below 50x the deck".into(), |k| {
+                    format!("{:.0}% of the deck", k * 100.0)
+                }),
+        ),
+        (
+            "initial capital".into(),
+            format!("{} M USD", musd(v.capex_usd)),
+        ),
+        (
+            "revenue / MET / CIT (life)".into(),
+            format!(
+                "{} / {} / {} M USD",
+                musd(v.revenue_usd),
+                musd(v.met_usd),
+                musd(v.cit_usd)
+            ),
+        ),
+        ("water".into(), format!("{:.1} Mm3", v.water_m3 / 1e6)),
+    ];
+    for (c, t) in &v.produced_t {
+        rows.push((
+            format!("{c} produced"),
+            qaita_model::units::format_tonnes(*t),
+        ));
+    }
+    if let Some(mc) = &r.montecarlo {
+        rows.push((
+            format!("Monte Carlo ({} paths, seed {})", mc.paths, mc.seed),
+            format!(
+                "P10 {} / P50 {} / P90 {} M USD; P(NPV>0) {:.0}%",
+                musd(mc.p10_usd),
+                musd(mc.p50_usd),
+                musd(mc.p90_usd),
+                mc.probability_positive * 100.0
+            ),
+        ));
+    }
+    for (name, npv) in &r.alternatives {
+        rows.push((format!("route {name}"), format!("NPV {} M USD", musd(*npv))));
+    }
+    for (k, val) in rows {
+        t.add_row(vec![Cell::new(k), Cell::new(val)]);
+    }
+    println!("{t}");
+    let mut years = Table::new();
+    years.load_preset(UTF8_FULL_CONDENSED);
+    years.set_header([
+        "year",
+        "processed kt",
+        "revenue",
+        "opex",
+        "MET",
+        "CIT",
+        "capex",
+        "closure",
+        "cash flow (M USD)",
+    ]);
+    for y in &v.years {
+        years.add_row(vec![
+            right(y.year),
+            right(format!("{:.0}", y.processed_t / 1e3)),
+            right(musd(y.revenue_usd)),
+            right(musd(y.opex_usd)),
+            right(musd(y.met_usd)),
+            right(musd(y.cit_usd)),
+            right(musd(y.capex_usd)),
+            right(musd(y.closure_usd)),
+            right(musd(y.cash_flow_usd)),
+        ]);
+    }
+    println!("{years}");
+    let mut tornado = Table::new();
+    tornado.load_preset(UTF8_FULL_CONDENSED);
+    tornado.set_header([
+        "driver",
+        "low case",
+        "NPV (M USD)",
+        "high case",
+        "NPV (M USD)",
+    ]);
+    for b in &r.tornado {
+        tornado.add_row(vec![
+            Cell::new(&b.driver),
+            Cell::new(&b.low_label),
+            right(musd(b.npv_low_usd)),
+            Cell::new(&b.high_label),
+            right(musd(b.npv_high_usd)),
+        ]);
+    }
+    println!("{tornado}");
+    println!("data: {}", r.data);
+}
+
+pub fn value(store: &mut Store, actor: &str, args: ValueArgs) -> Result<u8> {
+    let data = load(&args.econ)?;
+    let scenario: Scenario = args.scenario.parse().map_err(|e: String| anyhow!(e))?;
+    let a = assumptions(&args.econ, scenario, args.met_coefficient)?;
+    let targets: Vec<StoredTmf> = match (&args.id, args.all) {
+        (Some(id), _) => match find(store, id)? {
+            Some(s) => vec![s],
+            None => return Ok(not_found(id)),
+        },
+        (None, true) => store.list(&filter(&args.filter)?)?,
+        (None, false) => bail!("give a TMF id or --all"),
+    };
+    let mut results = Vec::new();
+    let mut skipped = Vec::new();
+    for stored in &targets {
+        match value_one(stored, &data, &a, &args)? {
+            Some(r) => results.push(r),
+            None => skipped.push(stored.tmf.external_id.clone()),
+        }
+    }
+    if !args.no_store {
+        for r in &results {
+            let parameters = serde_json::json!({
+                "assumptions": a,
+                "route": args.route,
+                "montecarlo": {"paths": args.paths, "seed": args.seed},
+                "data": data.source,
+            });
+            store.add_analysis(
+                r.id,
+                VALUATION,
+                actor,
+                METHOD,
+                &parameters,
+                &serde_json::to_value(r)?,
+            )?;
+        }
+    }
+    if args.json {
+        print_json(&serde_json::json!({"valuations": results, "not_valued": skipped}))?;
+    } else if args.all {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_header([
+            "id",
+            "external id",
+            "name",
+            "route",
+            "NPV",
+            "IRR",
+            "P10",
+            "P50",
+            "P90",
+            "P(NPV>0)",
+            "MET coef.",
+        ]);
+        for r in &results {
+            let v = &r.valuation;
+            let mc = r.montecarlo.as_ref();
+            let m = |f: fn(&McResult) -> f64| mc.map_or("-".to_string(), |mc| musd(f(mc)));
+            t.add_row(vec![
+                right(r.id),
+                Cell::new(&r.external_id),
+                Cell::new(&r.name),
+                Cell::new(&v.route),
+                right(musd(v.npv_usd)),
+                right(irr_text(&v.irr)),
+                right(m(|x| x.p10_usd)),
+                right(m(|x| x.p50_usd)),
+                right(m(|x| x.p90_usd)),
+                right(mc.map_or("-".into(), |mc| {
+                    format!("{:.0}%", mc.probability_positive * 100.0)
+                })),
+                right(v.met_coefficient),
+            ]);
+        }
+        println!("{t}");
+        println!(
+            "{} TMFs valued (NPV and percentiles in M USD, {} prices); data: {}",
+            results.len(),
+            scenario.name(),
+            data.source
+        );
+    } else {
+        results.iter().for_each(print_one);
+    }
+    if !skipped.is_empty() && !args.json {
+        eprintln!(
+            "not valued (no tonnage, or no route fits the kind and commodities): {}",
+            skipped.join(", ")
+        );
+    }
+    Ok(exit::OK)
+}
+
+pub fn policy(store: &mut Store, args: PolicyArgs) -> Result<u8> {
+    let data = load(&args.econ)?;
+    let scenarios: Vec<Scenario> = args
+        .scenarios
+        .iter()
+        .map(|s| s.parse())
+        .collect::<Result<_, String>>()
+        .map_err(|e| anyhow!(e))?;
+    if let Some(c) = args.coefficients.iter().find(|c| !(0.0..=1.0).contains(*c)) {
+        bail!("MET coefficient {c} must be between 0 and 1");
+    }
+    let a = assumptions(&args.econ, Scenario::Base, None)?;
+    let stored = store.list(&filter(&args.filter)?)?;
+    let projects: Vec<Project> = stored.iter().filter_map(project_of).collect();
+    let rows = sweep(
+        &projects,
+        &data.routes,
+        &data.deck,
+        &data.tax,
+        &a,
+        &args.coefficients,
+        &scenarios,
+    );
+    if let Some(path) = &args.csv {
+        write_policy_csv(path, &rows)?;
+    }
+    if args.json {
+        print_json(
+            &serde_json::json!({"objects": projects.len(), "data": data.source, "rows": rows}),
+        )?;
+        return Ok(exit::OK);
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header([
+        "scenario",
+        "MET coef.",
+        "viable",
+        "of",
+        "reprocessed Mt",
+        "NPV (M USD)",
+        "MET (M USD)",
+        "CIT (M USD)",
+        "taxes PV (M USD)",
+        "main products",
+    ]);
+    for r in &rows {
+        let mut products: Vec<(&qaita_model::Commodity, &f64)> = r.produced_t.iter().collect();
+        products.sort_by(|a, b| b.1.total_cmp(a.1));
+        let main: Vec<String> = products
+            .iter()
+            .take(3)
+            .map(|(c, t)| format!("{c} {}", qaita_model::units::format_tonnes(**t)))
+            .collect();
+        t.add_row(vec![
+            Cell::new(r.scenario.name()),
+            right(r.met_coefficient),
+            right(r.viable),
+            right(r.objects),
+            right(format!("{:.1}", r.tonnes_reprocessed / 1e6)),
+            right(musd(r.npv_usd)),
+            right(musd(r.met_usd)),
+            right(musd(r.cit_usd)),
+            right(musd(r.tax_pv_usd)),
+            Cell::new(main.join(", ")),
+        ]);
+    }
+    println!("{t}");
+    println!(
+        "{} TMFs with a tonnage; each coefficient applied to every TMF as if it were technogenic subsoil; viable = best route NPV > 0 at {:.0}% real. Data: {}",
+        projects.len(),
+        a.discount_rate * 100.0,
+        data.source
+    );
+    Ok(exit::OK)
+}
+
+fn write_policy_csv(path: &Path, rows: &[PolicyRow]) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    w.write_record([
+        "scenario",
+        "met_coefficient",
+        "objects",
+        "viable",
+        "tonnes_reprocessed",
+        "npv_usd",
+        "met_usd",
+        "cit_usd",
+        "tax_pv_usd",
+    ])?;
+    for r in rows {
+        w.write_record([
+            r.scenario.name().to_string(),
+            r.met_coefficient.to_string(),
+            r.objects.to_string(),
+            r.viable.to_string(),
+            r.tonnes_reprocessed.to_string(),
+            r.npv_usd.to_string(),
+            r.met_usd.to_string(),
+            r.cit_usd.to_string(),
+            r.tax_pv_usd.to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
