@@ -114,6 +114,9 @@ struct ValueArgs {
     /// Do not store the result on the TMF.
     #[arg(long)]
     no_store: bool,
+    /// Write SVG charts (NPV distribution, tornado) for each valued TMF into this directory.
+    #[arg(long)]
+    charts: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -133,6 +136,9 @@ struct PolicyArgs {
     /// Also write the table as CSV.
     #[arg(long)]
     csv: Option<PathBuf>,
+    /// Write SVG charts (viable TMFs, NPV, taxes by coefficient) into this directory.
+    #[arg(long)]
+    charts: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }

@@ -455,6 +455,11 @@ pub fn value(store: &mut Store, actor: &str, args: ValueArgs) -> Result<u8> {
             )?;
         }
     }
+    if let Some(dir) = &args.charts {
+        for r in &results {
+            write_valuation_charts(dir, r)?;
+        }
+    }
     if args.json {
         print_json(&serde_json::json!({"valuations": results, "not_valued": skipped}))?;
     } else if args.all {
@@ -538,6 +543,9 @@ pub fn policy(store: &mut Store, args: PolicyArgs) -> Result<u8> {
     if let Some(path) = &args.csv {
         write_policy_csv(path, &rows)?;
     }
+    if let Some(dir) = &args.charts {
+        write_policy_charts(dir, &rows, &args.coefficients, &scenarios)?;
+    }
     if args.json {
         print_json(
             &serde_json::json!({"objects": projects.len(), "data": data.source, "rows": rows}),
@@ -618,4 +626,107 @@ fn write_policy_csv(path: &Path, rows: &[PolicyRow]) -> Result<()> {
     }
     w.flush()?;
     Ok(())
+}
+
+fn write_chart(
+    dir: &Path,
+    name: &str,
+    svg: Result<String, qaita_charts::ChartError>,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(name);
+    std::fs::write(&path, svg?).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("chart: {}", path.display());
+    Ok(())
+}
+
+fn write_valuation_charts(dir: &Path, r: &ValueResult) -> Result<()> {
+    let stem = r.external_id.replace(['/', '\\', ' '], "_");
+    if let Some(mc) = &r.montecarlo {
+        let bins: Vec<(f64, usize)> = mc.histogram.iter().map(|(lo, n)| (lo / 1e6, *n)).collect();
+        let markers = [
+            ("P10", mc.p10_usd),
+            ("P50", mc.p50_usd),
+            ("P90", mc.p90_usd),
+        ]
+        .map(|(l, v)| (l.to_string(), v / 1e6));
+        let title = format!("{}: NPV distribution, {} paths", r.external_id, mc.paths);
+        write_chart(
+            dir,
+            &format!("{stem}-npv.svg"),
+            qaita_charts::histogram_svg(&title, "NPV, M USD", &bins, &markers),
+        )?;
+    }
+    let bars: Vec<(String, f64, f64)> = r
+        .tornado
+        .iter()
+        .map(|b| {
+            (
+                format!("{} ({} / {})", b.driver, b.low_label, b.high_label),
+                b.npv_low_usd / 1e6,
+                b.npv_high_usd / 1e6,
+            )
+        })
+        .collect();
+    let title = format!("{}: NPV sensitivity", r.external_id);
+    write_chart(
+        dir,
+        &format!("{stem}-tornado.svg"),
+        qaita_charts::tornado_svg(&title, "NPV, M USD", r.valuation.npv_usd / 1e6, &bars),
+    )
+}
+
+fn write_policy_charts(
+    dir: &Path,
+    rows: &[PolicyRow],
+    coefficients: &[f64],
+    scenarios: &[Scenario],
+) -> Result<()> {
+    let categories: Vec<String> = coefficients.iter().map(|c| format!("MET x {c}")).collect();
+    let series = |f: &dyn Fn(&PolicyRow) -> f64| -> Vec<(String, Vec<f64>)> {
+        scenarios
+            .iter()
+            .map(|s| {
+                let values = coefficients
+                    .iter()
+                    .map(|c| {
+                        rows.iter()
+                            .find(|r| r.scenario == *s && r.met_coefficient == *c)
+                            .map_or(0.0, f)
+                    })
+                    .collect();
+                (format!("{} prices", s.name()), values)
+            })
+            .collect()
+    };
+    write_chart(
+        dir,
+        "policy-viable.svg",
+        qaita_charts::grouped_bars_svg(
+            "Viable TMFs by MET coefficient",
+            "TMFs with NPV > 0",
+            &categories,
+            &series(&|r| r.viable as f64),
+        ),
+    )?;
+    write_chart(
+        dir,
+        "policy-npv.svg",
+        qaita_charts::grouped_bars_svg(
+            "Total NPV of viable TMFs",
+            "M USD",
+            &categories,
+            &series(&|r| r.npv_usd / 1e6),
+        ),
+    )?;
+    write_chart(
+        dir,
+        "policy-taxes.svg",
+        qaita_charts::grouped_bars_svg(
+            "MET + CIT, present value",
+            "M USD",
+            &categories,
+            &series(&|r| r.tax_pv_usd / 1e6),
+        ),
+    )
 }
