@@ -1,17 +1,22 @@
 //! Monte Carlo valuation: correlated metal-price paths (geometric Brownian motion without drift
-//! in real terms, correlated through a Cholesky factor), grade uncertainty, triangular recovery
-//! and PERT cost uncertainty. Seeded and reproducible whatever the thread count; NPVs are
-//! computed path by path (no TMF x path x year array).
+//! in real terms, correlated through a Cholesky factor), lognormal grade uncertainty, and
+//! triangular recovery and cost uncertainty.
+//!
+//! Price paths are national: one set is generated for all commodities and shared by every TMF
+//! (a price is the same for every project in a given future). Each TMF then streams through the
+//! paths computing one NPV per path; only its NPVs (one number per path) are kept, never a
+//! TMF x path x year array. Seeded and reproducible whatever the thread count.
 
 use nalgebra::DMatrix;
 use qaita_model::Commodity;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand_distr::{Beta, Distribution, StandardNormal, Triangular};
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::valuation::Model;
+use crate::data::{PriceDeck, Scenario};
+use crate::valuation::{Factors, Model};
 
 /// Uncertainty settings.
 #[derive(Debug, Clone, Serialize)]
@@ -20,9 +25,9 @@ pub struct McConfig {
     pub seed: u64,
     /// Recovery varies triangularly within ± this share of its value.
     pub recovery_spread: f64,
-    /// Opex and capex multipliers: PERT (min, mode, max).
-    pub opex_pert: (f64, f64, f64),
-    pub capex_pert: (f64, f64, f64),
+    /// Opex and capex multipliers: triangular (min, mode, max); overruns are likelier than savings.
+    pub opex_triangle: (f64, f64, f64),
+    pub capex_triangle: (f64, f64, f64),
     /// Multiplier on every price volatility (0 switches price uncertainty off).
     pub volatility_scale: f64,
     /// Multiplier on the project's grade relative SD (0 switches grade uncertainty off).
@@ -35,8 +40,8 @@ impl Default for McConfig {
             paths: 10_000,
             seed: 1,
             recovery_spread: 0.1,
-            opex_pert: (0.9, 1.0, 1.3),
-            capex_pert: (0.9, 1.0, 1.4),
+            opex_triangle: (0.9, 1.0, 1.3),
+            capex_triangle: (0.9, 1.0, 1.4),
             volatility_scale: 1.0,
             grade_sd_scale: 1.0,
         }
@@ -50,8 +55,8 @@ impl McConfig {
             paths,
             seed: 1,
             recovery_spread: 0.0,
-            opex_pert: (1.0, 1.0, 1.0),
-            capex_pert: (1.0, 1.0, 1.0),
+            opex_triangle: (1.0, 1.0, 1.0),
+            capex_triangle: (1.0, 1.0, 1.0),
             volatility_scale: 0.0,
             grade_sd_scale: 0.0,
         }
@@ -90,120 +95,143 @@ pub fn default_correlation(a: &Commodity, b: &Commodity) -> f64 {
     }
 }
 
-/// Draw from PERT(min, mode, max) via Beta(α, β) with the usual λ = 4.
-fn pert(rng: &mut StdRng, (min, mode, max): (f64, f64, f64)) -> f64 {
+/// Draw from a triangular distribution (min, mode, max) by inverting its CDF.
+fn triangular(rng: &mut SmallRng, (min, mode, max): (f64, f64, f64)) -> f64 {
     if max <= min {
         return mode;
     }
-    let alpha = 1.0 + 4.0 * (mode - min) / (max - min);
-    let beta = 1.0 + 4.0 * (max - mode) / (max - min);
-    min + Beta::new(alpha, beta).map_or(0.5, |d| d.sample(rng)) * (max - min)
+    let u: f64 = rng.random();
+    let cut = (mode - min) / (max - min);
+    if u < cut { min + (u * (max - min) * (mode - min)).sqrt() } else { max - ((1.0 - u) * (max - min) * (max - mode)).sqrt() }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = p * (sorted.len() - 1) as f64;
-    let (i, frac) = (pos.floor() as usize, pos.fract());
-    let next = sorted[(i + 1).min(sorted.len() - 1)];
-    sorted[i] + frac * (next - sorted[i])
+/// Price levels (USD/t) for every path, year and commodity, correlated across commodities.
+pub struct PricePaths {
+    pub commodities: Vec<Commodity>,
+    pub paths: usize,
+    pub years: usize,
+    /// Index: (path * years + year) * commodities + commodity.
+    levels: Vec<f64>,
 }
 
-/// Run the simulation for one model.
-pub fn simulate(model: &Model<'_>, config: &McConfig) -> McResult {
-    let base = model.base_drivers();
-    let commodities: Vec<&Commodity> = model.project.grades.iter().map(|(c, _)| c).collect();
-    let n = commodities.len();
-    let correlation = DMatrix::from_fn(n, n, |i, j| {
-        default_correlation(commodities[i], commodities[j])
-    });
-    let cholesky = correlation
-        .cholesky()
-        .map(|c| c.l())
-        .unwrap_or_else(|| DMatrix::identity(n, n));
-    let vols: Vec<f64> = commodities
-        .iter()
-        .map(|c| model.deck.prices.get(*c).map_or(0.0, |p| p.volatility) * config.volatility_scale)
-        .collect();
-    let grade_sd = model.project.grade_relative_sd * config.grade_sd_scale;
-    // Lognormal grade factor with mean 1 and the given relative SD.
-    let grade_sigma = (1.0 + grade_sd * grade_sd).ln().sqrt();
-    let years = base.prices_usd_t.first().map_or(0, Vec::len);
-    const CHUNK: usize = 256;
-    let chunks = config.paths.div_ceil(CHUNK);
-    let mut npvs: Vec<f64> = (0..chunks)
-        .into_par_iter()
-        .flat_map_iter(|chunk| {
-            // One generator per chunk of paths: the same numbers whatever the thread count.
-            let mut rng = StdRng::seed_from_u64(
-                config
-                    .seed
-                    .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                    .wrapping_add(chunk as u64),
-            );
-            let mut drivers = base.clone();
-            let mut shocks = vec![0.0; n];
+impl PricePaths {
+    /// Generate paths for `commodities` from the deck's `scenario` prices and volatilities.
+    pub fn generate(deck: &PriceDeck, scenario: Scenario, commodities: &[Commodity], paths: usize, years: usize, seed: u64, volatility_scale: f64) -> Self {
+        let n = commodities.len();
+        let correlation = DMatrix::from_fn(n, n, |i, j| default_correlation(&commodities[i], &commodities[j]));
+        let l = correlation.cholesky().map(|c| c.l()).unwrap_or_else(|| DMatrix::identity(n, n));
+        let start: Vec<f64> = commodities.iter().map(|c| deck.prices.get(c).map_or(0.0, |p| p.usd_per_t(scenario))).collect();
+        let vols: Vec<f64> = commodities.iter().map(|c| deck.prices.get(c).map_or(0.0, |p| p.volatility) * volatility_scale).collect();
+        let stride = years * n;
+        let mut levels = vec![0.0; paths * stride];
+        levels.par_chunks_mut(stride.max(1) * 64).enumerate().for_each(|(chunk, block)| {
+            let mut rng = SmallRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (chunk as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
             let mut z = vec![0.0; n];
             let mut log_level = vec![0.0; n];
-            let count = CHUNK.min(config.paths - chunk * CHUNK);
-            (0..count)
-                .map(|_| {
-                    log_level.iter_mut().for_each(|l| *l = 0.0);
-                    for y in 0..years {
-                        z.iter_mut()
-                            .for_each(|v| *v = StandardNormal.sample(&mut rng));
-                        for (i, shock) in shocks.iter_mut().enumerate() {
-                            *shock = (0..=i).map(|j| cholesky[(i, j)] * z[j]).sum();
-                        }
-                        for i in 0..n {
-                            let s = vols[i];
-                            log_level[i] += -0.5 * s * s + s * shocks[i];
-                            drivers.prices_usd_t[i][y] =
-                                base.prices_usd_t[i][y] * log_level[i].exp();
-                        }
+            for path in block.chunks_mut(stride.max(1)) {
+                log_level.iter_mut().for_each(|v| *v = 0.0);
+                for year in 0..years {
+                    z.iter_mut().for_each(|v| *v = StandardNormal.sample(&mut rng));
+                    for i in 0..n {
+                        let shock: f64 = (0..=i).map(|j| l[(i, j)] * z[j]).sum();
+                        log_level[i] += vols[i] * shock - 0.5 * vols[i] * vols[i];
+                        path[year * n + i] = start[i] * log_level[i].exp();
                     }
-                    let g: f64 = StandardNormal.sample(&mut rng);
-                    drivers.grade = (grade_sigma * g - 0.5 * grade_sigma * grade_sigma).exp();
-                    drivers.recovery = if config.recovery_spread > 0.0 {
-                        Triangular::new(
-                            1.0 - config.recovery_spread,
-                            1.0 + config.recovery_spread,
-                            1.0,
-                        )
-                        .map_or(1.0, |t| t.sample(&mut rng))
-                    } else {
-                        1.0
-                    };
-                    drivers.opex = pert(&mut rng, config.opex_pert);
-                    drivers.capex = pert(&mut rng, config.capex_pert);
-                    model.npv(&drivers)
-                })
-                .collect::<Vec<f64>>()
-        })
-        .collect();
+                }
+            }
+        });
+        PricePaths { commodities: commodities.to_vec(), paths, years, levels }
+    }
+
+    #[inline]
+    pub fn price(&self, path: usize, year: usize, commodity: usize) -> f64 {
+        self.levels[(path * self.years + year) * self.commodities.len() + commodity]
+    }
+}
+
+fn summarize(mut npvs: Vec<f64>, seed: u64) -> McResult {
     npvs.sort_by(f64::total_cmp);
-    let mean_usd = npvs.iter().sum::<f64>() / npvs.len().max(1) as f64;
-    let (lo, hi) = (
-        npvs.first().copied().unwrap_or(0.0),
-        npvs.last().copied().unwrap_or(0.0),
-    );
+    let percentile = |p: f64| -> f64 {
+        if npvs.is_empty() {
+            return f64::NAN;
+        }
+        let pos = p * (npvs.len() - 1) as f64;
+        let i = pos.floor() as usize;
+        npvs[i] + pos.fract() * (npvs[(i + 1).min(npvs.len() - 1)] - npvs[i])
+    };
+    let count = npvs.len().max(1) as f64;
+    let (lo, hi) = (npvs.first().copied().unwrap_or(0.0), npvs.last().copied().unwrap_or(0.0));
     let bins = 30;
     let width = ((hi - lo) / bins as f64).max(f64::MIN_POSITIVE);
     let mut histogram: Vec<(f64, usize)> = (0..bins).map(|b| (lo + b as f64 * width, 0)).collect();
     for v in &npvs {
-        let b = (((v - lo) / width) as usize).min(bins - 1);
-        histogram[b].1 += 1;
+        histogram[(((v - lo) / width) as usize).min(bins - 1)].1 += 1;
     }
     McResult {
         paths: npvs.len(),
-        seed: config.seed,
-        mean_usd,
-        p10_usd: percentile(&npvs, 0.1),
-        p50_usd: percentile(&npvs, 0.5),
-        p90_usd: percentile(&npvs, 0.9),
-        probability_positive: npvs.iter().filter(|v| **v > 0.0).count() as f64
-            / npvs.len().max(1) as f64,
+        seed,
+        mean_usd: npvs.iter().sum::<f64>() / count,
+        p10_usd: percentile(0.1),
+        p50_usd: percentile(0.5),
+        p90_usd: percentile(0.9),
+        probability_positive: npvs.iter().filter(|v| **v > 0.0).count() as f64 / count,
         histogram,
     }
+}
+
+/// Simulate one TMF over shared price paths; `stream` separates the project draws of
+/// different TMFs (their index in a national run).
+pub fn simulate_on(model: &Model<'_>, prices: &PricePaths, config: &McConfig, stream: u64) -> McResult {
+    let index: Vec<Option<usize>> = model.project.grades.iter().map(|(c, _)| prices.commodities.iter().position(|p| p == c)).collect();
+    let grade_sd = model.project.grade_relative_sd * config.grade_sd_scale;
+    // Lognormal grade factor with mean 1 and the given relative SD.
+    let grade_sigma = (1.0 + grade_sd * grade_sd).ln().sqrt();
+    let spread = config.recovery_spread;
+    let years = model.operating_years().min(prices.years);
+    let mut rng = SmallRng::seed_from_u64(config.seed ^ stream.wrapping_add(1).wrapping_mul(0xA076_1D64_78BD_642F));
+    let mut losses = Vec::with_capacity(years);
+    let width = prices.commodities.len();
+    let npvs: Vec<f64> = (0..prices.paths)
+        .map(|path| {
+            let g: f64 = StandardNormal.sample(&mut rng);
+            let factors = Factors {
+                grade: (grade_sigma * g - 0.5 * grade_sigma * grade_sigma).exp(),
+                recovery: triangular(&mut rng, (1.0 - spread, 1.0, 1.0 + spread)),
+                opex: triangular(&mut rng, config.opex_triangle),
+                capex: triangular(&mut rng, config.capex_triangle),
+            };
+            let row = &prices.levels[path * prices.years * width..(path + 1) * prices.years * width];
+            let last = years.saturating_sub(1);
+            let price = |k: usize, year: usize| index[k].map_or(0.0, |c| row[year.min(last) * width + c]);
+            model.run(price, factors, &mut losses, None, None)
+        })
+        .collect();
+    summarize(npvs, config.seed)
+}
+
+/// Simulate one TMF on its own price paths.
+pub fn simulate(model: &Model<'_>, config: &McConfig) -> McResult {
+    let commodities: Vec<Commodity> = model.project.grades.iter().map(|(c, _)| c.clone()).collect();
+    let prices = PricePaths::generate(
+        model.deck,
+        model.assumptions.scenario,
+        &commodities,
+        config.paths,
+        model.operating_years().max(1),
+        config.seed,
+        config.volatility_scale,
+    );
+    simulate_on(model, &prices, config, 0)
+}
+
+/// National simulation: one set of price paths for every commodity of every model, then each
+/// TMF in parallel. Results in the order of `models`.
+pub fn simulate_national(models: &[Model<'_>], config: &McConfig) -> Vec<McResult> {
+    let Some(first) = models.first() else { return Vec::new() };
+    let mut commodities: Vec<Commodity> = models.iter().flat_map(|m| m.project.grades.iter().map(|(c, _)| c.clone())).collect();
+    commodities.sort();
+    commodities.dedup();
+    let years = models.iter().map(Model::operating_years).max().unwrap_or(1).max(1);
+    let prices = PricePaths::generate(first.deck, first.assumptions.scenario, &commodities, config.paths, years, config.seed, config.volatility_scale);
+    models.par_iter().enumerate().map(|(i, m)| simulate_on(m, &prices, config, i as u64)).collect()
 }

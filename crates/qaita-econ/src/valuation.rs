@@ -87,6 +87,25 @@ pub struct Drivers {
     pub capex: f64,
 }
 
+/// Multipliers of one simulated outcome on grade, recovery, opex and capex (1.0 = as assumed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Factors {
+    pub grade: f64,
+    pub recovery: f64,
+    pub opex: f64,
+    pub capex: f64,
+}
+
+impl Factors {
+    pub const NONE: Factors = Factors { grade: 1.0, recovery: 1.0, opex: 1.0, capex: 1.0 };
+}
+
+impl Drivers {
+    pub fn factors(&self) -> Factors {
+        Factors { grade: self.grade, recovery: self.recovery, opex: self.opex, capex: self.capex }
+    }
+}
+
 /// One year of the cash-flow table. Year 0 is construction.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct YearRow {
@@ -146,6 +165,10 @@ pub struct Model<'a> {
     pub capacity_tpa: f64,
     /// Processed tonnes per operating year.
     schedule: Vec<f64>,
+    /// Recovered commodities: (index in project grades, grade, recovery, payability, MET rate x coefficient).
+    recovered: Vec<(usize, f64, f64, f64, f64)>,
+    /// Initial capital before any multiplier.
+    capex_base: f64,
 }
 
 impl<'a> Model<'a> {
@@ -157,12 +180,12 @@ impl<'a> Model<'a> {
         assumptions: &'a Assumptions,
     ) -> Self {
         let scenario = assumptions.scenario;
-        let recoveries = project
+        let recoveries: Vec<(f64, f64)> = project
             .grades
             .iter()
             .map(|(c, _)| route.recoveries.get(c).copied().unwrap_or((0.0, 0.0)))
             .collect();
-        let met_rates = project
+        let met_rates: Vec<f64> = project
             .grades
             .iter()
             .map(|(c, _)| {
@@ -185,6 +208,16 @@ impl<'a> Model<'a> {
             schedule.push(t);
             remaining -= t;
         }
+        let met_coefficient = assumptions.met_coefficient_for(project.legal_class, tax);
+        let recovered = project
+            .grades
+            .iter()
+            .enumerate()
+            .filter_map(|(k, (_, grade))| {
+                let (recovery, payability): (f64, f64) = recoveries[k];
+                (recovery > 0.0).then(|| (k, *grade, recovery, payability, met_rates[k] * met_coefficient))
+            })
+            .collect();
         Model {
             project,
             route,
@@ -193,9 +226,11 @@ impl<'a> Model<'a> {
             assumptions,
             recoveries,
             met_rates,
-            met_coefficient: assumptions.met_coefficient_for(project.legal_class, tax),
+            met_coefficient,
             capacity_tpa,
             schedule,
+            recovered,
+            capex_base: route.capex_usd(capacity_tpa),
         }
     }
 
@@ -226,72 +261,127 @@ impl<'a> Model<'a> {
     }
 
     /// Cash flows (year 0 = construction) under `drivers`; fills `table` when given.
-    pub fn cash_flows(&self, drivers: &Drivers, mut table: Option<&mut Vec<YearRow>>) -> Vec<f64> {
+    pub fn cash_flows(&self, drivers: &Drivers, table: Option<&mut Vec<YearRow>>) -> Vec<f64> {
+        let mut flows = Vec::with_capacity(self.schedule.len() + 1);
+        let mut losses = Vec::new();
+        self.run(|k, i| drivers.prices_usd_t[k][i], drivers.factors(), &mut losses, Some(&mut flows), table);
+        flows
+    }
+
+    pub fn npv(&self, drivers: &Drivers) -> f64 {
+        self.run(|k, i| drivers.prices_usd_t[k][i], drivers.factors(), &mut Vec::new(), None, None)
+    }
+
+    /// Every number the model runs on, resolved for this project and route, for exporting the
+    /// same model to another implementation (the numpy benchmark).
+    pub fn resolved(&self) -> ResolvedModel {
+        let scenario = self.assumptions.scenario;
+        ResolvedModel {
+            capex_usd: self.route.capex_usd(self.capacity_tpa),
+            schedule_t: self.schedule.clone(),
+            commodities: self
+                .project
+                .grades
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| self.recoveries[*k].0 > 0.0)
+                .map(|(k, (c, grade))| ResolvedCommodity {
+                    code: c.code().to_string(),
+                    grade: *grade,
+                    recovery: self.recoveries[k].0,
+                    payability: self.recoveries[k].1,
+                    met_rate: self.met_rates[k] * self.met_coefficient,
+                    price_usd_t: self.deck.prices.get(c).map_or(0.0, |p| p.usd_per_t(scenario)),
+                    volatility: self.deck.prices.get(c).map_or(0.0, |p| p.volatility),
+                })
+                .collect(),
+            opex_usd_per_t: self.route.opex_usd_per_t,
+            sustaining_capex_share: self.route.sustaining_capex_share,
+            closure_usd_per_t: self.route.closure_usd_per_t,
+            material_usd_per_t: self.route.material_price_usd_per_t * self.route.material_payable_share,
+            avoided_usd_per_t: self.assumptions.avoided_payment_usd_per_t,
+            depreciation_years: self.tax.depreciation_years.max(1),
+            loss_carry_forward_years: self.tax.loss_carry_forward_years,
+            cit_rate: self.tax.cit_rate,
+            discount_rate: self.assumptions.discount_rate,
+            grade_relative_sd: self.project.grade_relative_sd,
+        }
+    }
+
+    /// Operating years of the schedule.
+    pub fn operating_years(&self) -> usize {
+        self.schedule.len()
+    }
+
+    /// The model itself, shared by every caller: runs the schedule with `price(k, i)` for
+    /// project commodity `k` in operating year `i` (0-based) and returns the NPV. `losses` is
+    /// scratch space (reused between calls to avoid allocation); `flows` and `table` are
+    /// filled when given.
+    pub fn run(
+        &self,
+        price: impl Fn(usize, usize) -> f64,
+        factors: Factors,
+        losses: &mut Vec<(usize, f64)>,
+        mut flows: Option<&mut Vec<f64>>,
+        mut table: Option<&mut Vec<YearRow>>,
+    ) -> f64 {
         let route = self.route;
-        let capex = route.capex_usd(self.capacity_tpa) * drivers.capex;
+        let capex = self.capex_base * factors.capex;
         let years = self.schedule.len();
-        let mut flows = Vec::with_capacity(years + 2);
-        flows.push(-capex);
+        let discount = 1.0 / (1.0 + self.assumptions.discount_rate);
+        let mut npv = -capex;
+        let mut factor = 1.0;
+        if let Some(f) = flows.as_deref_mut() {
+            f.clear();
+            f.push(-capex);
+        }
         if let Some(t) = table.as_deref_mut() {
             t.clear();
-            t.push(YearRow {
-                year: 0,
-                capex_usd: capex,
-                cash_flow_usd: -capex,
-                ..YearRow::default()
-            });
+            t.push(YearRow { year: 0, capex_usd: capex, cash_flow_usd: -capex, ..YearRow::default() });
         }
+        losses.clear();
         let depreciation_years = self.tax.depreciation_years.max(1);
-        let mut losses: Vec<(usize, f64)> = Vec::new();
+        let recovery_factor = factors.recovery;
         let mut processed_total = 0.0;
         for (i, &processed) in self.schedule.iter().enumerate() {
             let year = i + 1;
             processed_total += processed;
-            let mut revenue =
-                processed * route.material_price_usd_per_t * route.material_payable_share;
+            let mut revenue = processed * route.material_price_usd_per_t * route.material_payable_share;
             let mut met = 0.0;
-            for (k, (_, grade)) in self.project.grades.iter().enumerate() {
-                let contained = processed * grade * drivers.grade;
-                let price = drivers.prices_usd_t[k][i];
-                let (recovery, payability) = self.recoveries[k];
-                revenue += contained * (recovery * drivers.recovery).min(1.0) * payability * price;
+            // Commodities the route does not recover bring neither revenue nor MET.
+            for &(k, grade, recovery, payability, met_rate) in &self.recovered {
+                let contained = processed * grade * factors.grade;
+                let price = price(k, i);
+                revenue += contained * (recovery * recovery_factor).min(1.0) * payability * price;
                 // MET is levied on the value of the metal in the extracted (here: reprocessed)
-                // material, only for commodities actually recovered.
-                if recovery > 0.0 {
-                    met += self.met_rates[k] * self.met_coefficient * contained * price;
-                }
+                // material.
+                met += met_rate * contained * price;
             }
-            let opex = processed * route.opex_usd_per_t * drivers.opex;
+            let opex = processed * route.opex_usd_per_t * factors.opex;
             let sustaining = capex * route.sustaining_capex_share;
             let avoided = processed * self.assumptions.avoided_payment_usd_per_t;
-            let last = i + 1 == years;
-            let closure = if last {
-                processed_total * route.closure_usd_per_t
-            } else {
-                0.0
-            };
-            let depreciation = if year <= depreciation_years {
-                capex / depreciation_years as f64
-            } else {
-                0.0
-            };
+            let closure = if i + 1 == years { processed_total * route.closure_usd_per_t } else { 0.0 };
+            let depreciation = if year <= depreciation_years { capex / depreciation_years as f64 } else { 0.0 };
             let mut taxable = revenue + avoided - opex - met - sustaining - closure - depreciation;
             if taxable > 0.0 {
                 // Use losses of the last `loss_carry_forward_years`, oldest first.
-                losses.retain(|(y, _)| year - y <= self.tax.loss_carry_forward_years);
+                losses.retain(|(y, l)| year - y <= self.tax.loss_carry_forward_years && *l > 0.0);
                 for (_, loss) in losses.iter_mut() {
                     let used = loss.min(taxable);
                     *loss -= used;
                     taxable -= used;
                 }
-                losses.retain(|(_, l)| *l > 0.0);
             } else {
                 losses.push((year, -taxable));
                 taxable = 0.0;
             }
             let cit = taxable * self.tax.cit_rate;
             let cash = revenue + avoided - opex - met - sustaining - closure - cit;
-            flows.push(cash);
+            factor *= discount;
+            npv += cash * factor;
+            if let Some(f) = flows.as_deref_mut() {
+                f.push(cash);
+            }
             if let Some(t) = table.as_deref_mut() {
                 t.push(YearRow {
                     year,
@@ -307,14 +397,7 @@ impl<'a> Model<'a> {
                 });
             }
         }
-        flows
-    }
-
-    pub fn npv(&self, drivers: &Drivers) -> f64 {
-        npv(
-            self.assumptions.discount_rate,
-            &self.cash_flows(drivers, None),
-        )
+        npv
     }
 
     /// The full valuation with the deterministic drivers.
@@ -382,6 +465,36 @@ impl<'a> Model<'a> {
             years,
         }
     }
+}
+
+/// A model with every input resolved to numbers (see [`Model::resolved`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolvedModel {
+    pub capex_usd: f64,
+    pub schedule_t: Vec<f64>,
+    pub commodities: Vec<ResolvedCommodity>,
+    pub opex_usd_per_t: f64,
+    pub sustaining_capex_share: f64,
+    pub closure_usd_per_t: f64,
+    pub material_usd_per_t: f64,
+    pub avoided_usd_per_t: f64,
+    pub depreciation_years: usize,
+    pub loss_carry_forward_years: usize,
+    pub cit_rate: f64,
+    pub discount_rate: f64,
+    pub grade_relative_sd: f64,
+}
+
+/// One recovered commodity of a [`ResolvedModel`]; `met_rate` includes the MET coefficient.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolvedCommodity {
+    pub code: String,
+    pub grade: f64,
+    pub recovery: f64,
+    pub payability: f64,
+    pub met_rate: f64,
+    pub price_usd_t: f64,
+    pub volatility: f64,
 }
 
 /// Whether a route can do anything with a project: right kind, and it recovers a commodity the
