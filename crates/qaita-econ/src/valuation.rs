@@ -97,13 +97,42 @@ pub struct Factors {
 }
 
 impl Factors {
-    pub const NONE: Factors = Factors { grade: 1.0, recovery: 1.0, opex: 1.0, capex: 1.0 };
+    pub const NONE: Factors = Factors {
+        grade: 1.0,
+        recovery: 1.0,
+        opex: 1.0,
+        capex: 1.0,
+    };
 }
 
 impl Drivers {
     pub fn factors(&self) -> Factors {
-        Factors { grade: self.grade, recovery: self.recovery, opex: self.opex, capex: self.capex }
+        Factors {
+            grade: self.grade,
+            recovery: self.recovery,
+            opex: self.opex,
+            capex: self.capex,
+        }
     }
+}
+
+/// Per-path multipliers for [`Model::run_batch`].
+pub struct BatchFactors<'a> {
+    pub grade: &'a [f64],
+    pub recovery: &'a [f64],
+    pub opex: &'a [f64],
+    pub capex: &'a [f64],
+}
+
+/// Reusable buffers of [`Model::run_batch`].
+#[derive(Default)]
+pub struct BatchScratch {
+    capex: Vec<f64>,
+    revenue: Vec<f64>,
+    met: Vec<f64>,
+    losses: Vec<f64>,
+    /// Sum of the losses still in the carry-forward window, per path.
+    outstanding: Vec<f64>,
 }
 
 /// One year of the cash-flow table. Year 0 is construction.
@@ -215,7 +244,15 @@ impl<'a> Model<'a> {
             .enumerate()
             .filter_map(|(k, (_, grade))| {
                 let (recovery, payability): (f64, f64) = recoveries[k];
-                (recovery > 0.0).then(|| (k, *grade, recovery, payability, met_rates[k] * met_coefficient))
+                (recovery > 0.0).then(|| {
+                    (
+                        k,
+                        *grade,
+                        recovery,
+                        payability,
+                        met_rates[k] * met_coefficient,
+                    )
+                })
             })
             .collect();
         Model {
@@ -264,12 +301,132 @@ impl<'a> Model<'a> {
     pub fn cash_flows(&self, drivers: &Drivers, table: Option<&mut Vec<YearRow>>) -> Vec<f64> {
         let mut flows = Vec::with_capacity(self.schedule.len() + 1);
         let mut losses = Vec::new();
-        self.run(|k, i| drivers.prices_usd_t[k][i], drivers.factors(), &mut losses, Some(&mut flows), table);
+        self.run(
+            |k, i| drivers.prices_usd_t[k][i],
+            drivers.factors(),
+            &mut losses,
+            Some(&mut flows),
+            table,
+        );
         flows
     }
 
     pub fn npv(&self, drivers: &Drivers) -> f64 {
-        self.run(|k, i| drivers.prices_usd_t[k][i], drivers.factors(), &mut Vec::new(), None, None)
+        self.run(
+            |k, i| drivers.prices_usd_t[k][i],
+            drivers.factors(),
+            &mut Vec::new(),
+            None,
+            None,
+        )
+    }
+
+    /// The same model as [`Model::run`], for many outcomes at once: `factors` and `out` have one
+    /// entry per path, `price(k, i)` gives the prices of project commodity `k` in operating year
+    /// `i` for those paths. Arrays over paths let the compiler vectorise the arithmetic; a test
+    /// keeps this equal to `run` path by path.
+    pub fn run_batch<'p>(
+        &self,
+        price: impl Fn(usize, usize) -> &'p [f64],
+        factors: &BatchFactors<'_>,
+        out: &mut [f64],
+        scratch: &mut BatchScratch,
+    ) {
+        let n = out.len();
+        let route = self.route;
+        let years = self.schedule.len();
+        let depreciation_years = self.tax.depreciation_years.max(1);
+        let carry = self.tax.loss_carry_forward_years;
+        let discount = 1.0 / (1.0 + self.assumptions.discount_rate);
+        let BatchScratch {
+            capex,
+            revenue,
+            met,
+            losses,
+            outstanding,
+        } = scratch;
+        for v in [&mut *capex, &mut *revenue, &mut *met, &mut *outstanding] {
+            v.clear();
+            v.resize(n, 0.0);
+        }
+        losses.clear();
+        losses.resize((years + 1) * n, 0.0);
+        for p in 0..n {
+            capex[p] = self.capex_base * factors.capex[p];
+            out[p] = -capex[p];
+        }
+        let mut factor = 1.0;
+        let mut processed_total = 0.0;
+        for (i, &processed) in self.schedule.iter().enumerate() {
+            let year = i + 1;
+            processed_total += processed;
+            let material =
+                processed * route.material_price_usd_per_t * route.material_payable_share;
+            revenue.iter_mut().for_each(|r| *r = material);
+            met.iter_mut().for_each(|m| *m = 0.0);
+            for &(k, grade, recovery, payability, met_rate) in &self.recovered {
+                let prices = &price(k, i)[..n];
+                for p in 0..n {
+                    let contained = processed * grade * factors.grade[p];
+                    revenue[p] += contained
+                        * (recovery * factors.recovery[p]).min(1.0)
+                        * payability
+                        * prices[p];
+                    met[p] += met_rate * contained * prices[p];
+                }
+            }
+            let avoided = processed * self.assumptions.avoided_payment_usd_per_t;
+            let closure = if i + 1 == years {
+                processed_total * route.closure_usd_per_t
+            } else {
+                0.0
+            };
+            factor *= discount;
+            let (before, rest) = losses.split_at_mut(year * n);
+            let current = &mut rest[..n];
+            let window = year.saturating_sub(carry).max(1);
+            // The loss of year `window - 1` leaves the carry-forward window now.
+            let expiring = window.checked_sub(1).filter(|y| *y >= 1);
+            // Branch-free passes over paths (vectorised), with the rare loss carry-forward in a
+            // separate scalar pass only for the paths that have one outstanding.
+            for p in 0..n {
+                let opex = processed * route.opex_usd_per_t * factors.opex[p];
+                let sustaining = capex[p] * route.sustaining_capex_share;
+                let depreciation = if year <= depreciation_years {
+                    capex[p] / depreciation_years as f64
+                } else {
+                    0.0
+                };
+                let cash_before_tax = revenue[p] + avoided - opex - met[p] - sustaining - closure;
+                let taxable = cash_before_tax - depreciation;
+                current[p] = (-taxable).max(0.0);
+                met[p] = taxable.max(0.0); // reused: taxable income before losses
+                revenue[p] = cash_before_tax; // reused: cash flow before CIT
+            }
+            if let Some(y) = expiring {
+                for p in 0..n {
+                    outstanding[p] -= before[y * n + p];
+                }
+            }
+            for p in 0..n {
+                if outstanding[p] > 0.0 && met[p] > 0.0 {
+                    let mut taxable = met[p];
+                    for prev in window..year {
+                        let loss = &mut before[prev * n + p];
+                        let used = loss.min(taxable);
+                        *loss -= used;
+                        taxable -= used;
+                        outstanding[p] -= used;
+                    }
+                    met[p] = taxable;
+                }
+            }
+            let cit_rate = self.tax.cit_rate;
+            for p in 0..n {
+                outstanding[p] += current[p];
+                out[p] += (revenue[p] - met[p] * cit_rate) * factor;
+            }
+        }
     }
 
     /// Every number the model runs on, resolved for this project and route, for exporting the
@@ -291,14 +448,19 @@ impl<'a> Model<'a> {
                     recovery: self.recoveries[k].0,
                     payability: self.recoveries[k].1,
                     met_rate: self.met_rates[k] * self.met_coefficient,
-                    price_usd_t: self.deck.prices.get(c).map_or(0.0, |p| p.usd_per_t(scenario)),
+                    price_usd_t: self
+                        .deck
+                        .prices
+                        .get(c)
+                        .map_or(0.0, |p| p.usd_per_t(scenario)),
                     volatility: self.deck.prices.get(c).map_or(0.0, |p| p.volatility),
                 })
                 .collect(),
             opex_usd_per_t: self.route.opex_usd_per_t,
             sustaining_capex_share: self.route.sustaining_capex_share,
             closure_usd_per_t: self.route.closure_usd_per_t,
-            material_usd_per_t: self.route.material_price_usd_per_t * self.route.material_payable_share,
+            material_usd_per_t: self.route.material_price_usd_per_t
+                * self.route.material_payable_share,
             avoided_usd_per_t: self.assumptions.avoided_payment_usd_per_t,
             depreciation_years: self.tax.depreciation_years.max(1),
             loss_carry_forward_years: self.tax.loss_carry_forward_years,
@@ -337,7 +499,12 @@ impl<'a> Model<'a> {
         }
         if let Some(t) = table.as_deref_mut() {
             t.clear();
-            t.push(YearRow { year: 0, capex_usd: capex, cash_flow_usd: -capex, ..YearRow::default() });
+            t.push(YearRow {
+                year: 0,
+                capex_usd: capex,
+                cash_flow_usd: -capex,
+                ..YearRow::default()
+            });
         }
         losses.clear();
         let depreciation_years = self.tax.depreciation_years.max(1);
@@ -346,7 +513,8 @@ impl<'a> Model<'a> {
         for (i, &processed) in self.schedule.iter().enumerate() {
             let year = i + 1;
             processed_total += processed;
-            let mut revenue = processed * route.material_price_usd_per_t * route.material_payable_share;
+            let mut revenue =
+                processed * route.material_price_usd_per_t * route.material_payable_share;
             let mut met = 0.0;
             // Commodities the route does not recover bring neither revenue nor MET.
             for &(k, grade, recovery, payability, met_rate) in &self.recovered {
@@ -360,8 +528,16 @@ impl<'a> Model<'a> {
             let opex = processed * route.opex_usd_per_t * factors.opex;
             let sustaining = capex * route.sustaining_capex_share;
             let avoided = processed * self.assumptions.avoided_payment_usd_per_t;
-            let closure = if i + 1 == years { processed_total * route.closure_usd_per_t } else { 0.0 };
-            let depreciation = if year <= depreciation_years { capex / depreciation_years as f64 } else { 0.0 };
+            let closure = if i + 1 == years {
+                processed_total * route.closure_usd_per_t
+            } else {
+                0.0
+            };
+            let depreciation = if year <= depreciation_years {
+                capex / depreciation_years as f64
+            } else {
+                0.0
+            };
             let mut taxable = revenue + avoided - opex - met - sustaining - closure - depreciation;
             if taxable > 0.0 {
                 // Use losses of the last `loss_carry_forward_years`, oldest first.

@@ -255,3 +255,89 @@ fn lower_met_coefficient_never_makes_fewer_projects_viable() {
     let best = value_all_routes(&projects[10], &routes, &deck, &tax, &Assumptions::default());
     assert!(best.windows(2).all(|w| w[0].npv_usd >= w[1].npv_usd));
 }
+
+#[test]
+fn batch_model_equals_the_scalar_model_path_by_path() {
+    use qaita_econ::valuation::{BatchFactors, BatchScratch, Factors};
+    let deck = PriceDeck::parse(bundled::PRICES, bundled::FX).unwrap();
+    let tax = TaxRegime::parse(bundled::MET_RATES, bundled::MET_PRECIOUS).unwrap();
+    let routes = parse_routes(bundled::ROUTES, bundled::ROUTE_RECOVERIES).unwrap();
+    let route = routes.iter().find(|r| r.name == "slag_treatment").unwrap();
+    // Low grades so that some paths make tax losses and carry them forward.
+    let project = Project {
+        tonnage_t: 3e6,
+        grades: vec![
+            ("Cu".parse().unwrap(), 0.002),
+            ("Zn".parse().unwrap(), 0.006),
+            ("Fe".parse().unwrap(), 0.3),
+        ],
+        kind: Kind::Slag,
+        legal_class: LegalClass::TechnogenicSubsoil,
+        grade_relative_sd: 0.3,
+    };
+    let assumptions = test_assumptions();
+    let model = Model::new(&project, route, &deck, &tax, &assumptions);
+    let years = model.operating_years();
+    let n = 64;
+    let wobble = |seed: usize| 0.5 + ((seed * 7919) % 1000) as f64 / 1000.0;
+    let prices: Vec<Vec<Vec<f64>>> = (0..3)
+        .map(|k| {
+            (0..years)
+                .map(|y| {
+                    (0..n)
+                        .map(|p| 5000.0 * wobble(k * 131 + y * 17 + p))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let f: Vec<Factors> = (0..n)
+        .map(|p| Factors {
+            grade: wobble(p),
+            recovery: wobble(p + 3),
+            opex: wobble(p + 5),
+            capex: wobble(p + 11),
+        })
+        .collect();
+    let column = |get: fn(&Factors) -> f64| f.iter().map(get).collect::<Vec<f64>>();
+    let (g, r, o, c) = (
+        column(|x| x.grade),
+        column(|x| x.recovery),
+        column(|x| x.opex),
+        column(|x| x.capex),
+    );
+    let mut out = vec![0.0; n];
+    model.run_batch(
+        |k, y| &prices[k][y],
+        &BatchFactors {
+            grade: &g,
+            recovery: &r,
+            opex: &o,
+            capex: &c,
+        },
+        &mut out,
+        &mut BatchScratch::default(),
+    );
+    let mut losses = Vec::new();
+    let mut with_losses = 0;
+    for p in 0..n {
+        let mut table = Vec::new();
+        let scalar = model.run(
+            |k, y| prices[k][y][p],
+            f[p],
+            &mut losses,
+            None,
+            Some(&mut table),
+        );
+        with_losses += usize::from(table.iter().any(|y| y.year > 0 && y.cit_usd == 0.0));
+        assert!(
+            (scalar - out[p]).abs() <= 1e-9 * scalar.abs().max(1.0),
+            "path {p}: {scalar} vs {}",
+            out[p]
+        );
+    }
+    assert!(
+        with_losses > 0,
+        "the test should exercise loss carry-forward"
+    );
+}
