@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Cell;
 use qaita_econ::data::{PriceDeck, Route, Scenario, TaxRegime, bundled, parse_routes};
 use qaita_econ::montecarlo::{McConfig, McResult, simulate};
 use qaita_econ::policy::{PolicyRow, sweep};
@@ -15,7 +15,7 @@ use qaita_store::Store;
 use serde::Serialize;
 
 use crate::commands::{filter, find, not_found};
-use crate::output::print_json;
+use crate::output::{print_json, right, table};
 use crate::{EconArgs, PolicyArgs, ValueArgs, exit};
 
 /// Kind of the stored analysis.
@@ -270,10 +270,6 @@ fn musd(v: f64) -> String {
     format!("{:.2}", v / 1e6)
 }
 
-fn right(text: impl ToString) -> Cell {
-    Cell::new(text.to_string()).set_alignment(CellAlignment::Right)
-}
-
 fn irr_text(irr: &[f64]) -> String {
     match irr {
         [] => "none".into(),
@@ -302,9 +298,7 @@ fn print_one(r: &ValueResult) {
         v.operating_years,
         v.discount_rate * 100.0
     );
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["measure", "value"]);
+    let mut t = table(&["measure", "value"]);
     let mut rows = vec![
         (
             "NPV".to_string(),
@@ -368,9 +362,7 @@ fn print_one(r: &ValueResult) {
         t.add_row(vec![Cell::new(k), Cell::new(val)]);
     }
     println!("{t}");
-    let mut years = Table::new();
-    years.load_preset(UTF8_FULL_CONDENSED);
-    years.set_header([
+    let mut years = table(&[
         "year",
         "processed kt",
         "revenue",
@@ -395,9 +387,7 @@ fn print_one(r: &ValueResult) {
         ]);
     }
     println!("{years}");
-    let mut tornado = Table::new();
-    tornado.load_preset(UTF8_FULL_CONDENSED);
-    tornado.set_header([
+    let mut tornado = table(&[
         "driver",
         "low case",
         "NPV (M USD)",
@@ -463,9 +453,7 @@ pub fn value(store: &mut Store, actor: &str, args: ValueArgs) -> Result<u8> {
     if args.json {
         print_json(&serde_json::json!({"valuations": results, "not_valued": skipped}))?;
     } else if args.all {
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED);
-        t.set_header([
+        let mut t = table(&[
             "id",
             "external id",
             "name",
@@ -552,9 +540,7 @@ pub fn policy(store: &mut Store, args: PolicyArgs) -> Result<u8> {
         )?;
         return Ok(exit::OK);
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header([
+    let mut t = table(&[
         "scenario",
         "MET coef.",
         "viable",
