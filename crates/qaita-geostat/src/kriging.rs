@@ -1,0 +1,413 @@
+//! Estimators: ordinary and simple kriging (point or block), inverse distance weighting and
+//! nearest neighbour, with a moving neighbourhood, plus leave-one-out cross-validation.
+//!
+//! Neighbourhood: the `max` nearest samples within `radius` (Euclidean, in metres), optionally
+//! at most `per_octant` from each octant around the target; at least `min` are required.
+//! **Tie-break:** samples at exactly the same distance are taken in ascending sample index, so
+//! results never depend on tree layout or thread scheduling.
+
+use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+use serde::Serialize;
+
+use crate::variogram::{Point, VariogramModel};
+
+/// Which kriging.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum KrigingKind {
+    /// Unknown constant mean, weights sum to 1.
+    Ordinary,
+    /// Known mean.
+    Simple { mean: f64 },
+}
+
+/// The search for samples around a target.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Neighbourhood {
+    pub min: usize,
+    pub max: usize,
+    pub radius: f64,
+    /// At most this many samples per octant (None: no octant limit).
+    pub per_octant: Option<usize>,
+}
+
+impl Neighbourhood {
+    /// Every sample (global neighbourhood) for small data sets.
+    pub fn global(n: usize) -> Self {
+        Neighbourhood {
+            min: 1,
+            max: n,
+            radius: f64::INFINITY,
+            per_octant: None,
+        }
+    }
+}
+
+/// Why a target got no estimate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status", content = "reason")]
+pub enum Status {
+    Ok,
+    TooFewSamples(String),
+    Singular(String),
+}
+
+/// The estimate at one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Estimate {
+    pub value: f64,
+    /// Kriging variance (NaN for IDW and nearest neighbour).
+    pub variance: f64,
+    /// Slope of regression of true on estimated value (kriging only).
+    pub slope: f64,
+    pub samples: usize,
+    pub mean_distance: f64,
+    pub status: Status,
+}
+
+impl Estimate {
+    fn failed(status: Status, samples: usize) -> Self {
+        Estimate {
+            value: f64::NAN,
+            variance: f64::NAN,
+            slope: f64::NAN,
+            samples,
+            mean_distance: f64::NAN,
+            status,
+        }
+    }
+}
+
+/// Block discretisation: the block is a box of `size` around the target, represented by a
+/// regular grid of `nodes` points per axis.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Block {
+    pub size: [f64; 3],
+    pub nodes: [usize; 3],
+}
+
+impl Block {
+    fn points(&self, centre: &Point) -> Vec<Point> {
+        let mut out = Vec::new();
+        let offset = |axis: usize, i: usize| {
+            let n = self.nodes[axis].max(1);
+            self.size[axis] * ((i as f64 + 0.5) / n as f64 - 0.5)
+        };
+        for i in 0..self.nodes[0].max(1) {
+            for j in 0..self.nodes[1].max(1) {
+                for k in 0..self.nodes[2].max(1) {
+                    out.push([
+                        centre[0] + offset(0, i),
+                        centre[1] + offset(1, j),
+                        centre[2] + offset(2, k),
+                    ]);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Samples indexed for neighbourhood searches.
+pub struct Samples {
+    pub points: Vec<Point>,
+    pub values: Vec<f64>,
+    tree: RTree<GeomWithData<Point, usize>>,
+}
+
+impl Samples {
+    /// Index samples. Locations and values must be finite (the caller reports bad rows).
+    pub fn new(points: Vec<Point>, values: Vec<f64>) -> Result<Self, String> {
+        if points.len() != values.len() {
+            return Err(format!(
+                "{} locations but {} values",
+                points.len(),
+                values.len()
+            ));
+        }
+        if let Some(i) = (0..points.len())
+            .find(|&i| !points[i].iter().all(|c| c.is_finite()) || !values[i].is_finite())
+        {
+            return Err(format!("sample {i} has a non-finite coordinate or value"));
+        }
+        let tree = RTree::bulk_load(
+            points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| GeomWithData::new(*p, i))
+                .collect(),
+        );
+        Ok(Samples {
+            points,
+            values,
+            tree,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Neighbours of `target`: (sample index, distance), nearest first, ties by index.
+    /// `exclude` leaves one sample out (cross-validation).
+    pub fn neighbours(
+        &self,
+        target: &Point,
+        nb: &Neighbourhood,
+        exclude: Option<usize>,
+    ) -> Vec<(usize, f64)> {
+        let r2 = nb.radius * nb.radius;
+        let mut found: Vec<(usize, f64)> = Vec::with_capacity(nb.max + 4);
+        let mut octants = [0usize; 8];
+        let mut last = f64::NEG_INFINITY;
+        for (entry, d2) in self.tree.nearest_neighbor_iter_with_distance_2(target) {
+            if d2 > r2 {
+                break;
+            }
+            // Keep collecting samples tied with the last one so the index tie-break is exact.
+            if found.len() >= nb.max && d2 > last {
+                break;
+            }
+            if Some(entry.data) == exclude {
+                continue;
+            }
+            if let Some(limit) = nb.per_octant {
+                let p = entry.geom();
+                let o = usize::from(p[0] >= target[0])
+                    | usize::from(p[1] >= target[1]) << 1
+                    | usize::from(p[2] >= target[2]) << 2;
+                if octants[o] >= limit {
+                    continue;
+                }
+                octants[o] += 1;
+            }
+            last = d2;
+            found.push((entry.data, d2.sqrt()));
+        }
+        found.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        found.truncate(nb.max);
+        found
+    }
+}
+
+/// Average covariance between a point and the block points (or the point itself).
+fn cov_to_target(model: &VariogramModel, p: &Point, target: &[Point]) -> f64 {
+    target.iter().map(|t| model.covariance(p, t)).sum::<f64>() / target.len() as f64
+}
+
+/// Krige one target from its neighbours.
+pub fn krige_one(
+    samples: &Samples,
+    model: &VariogramModel,
+    kind: KrigingKind,
+    nb: &Neighbourhood,
+    target: &Point,
+    block: Option<&Block>,
+    exclude: Option<usize>,
+) -> Estimate {
+    let near = samples.neighbours(target, nb, exclude);
+    let n = near.len();
+    if n < nb.min.max(1) {
+        return Estimate::failed(
+            Status::TooFewSamples(format!(
+                "{n} samples in the neighbourhood, {} required",
+                nb.min.max(1)
+            )),
+            n,
+        );
+    }
+    let target_points = block.map_or_else(|| vec![*target], |b| b.points(target));
+    // Block variance: average covariance within the block (C(0) for a point).
+    let block_variance = if target_points.len() == 1 {
+        model.sill()
+    } else {
+        let m = target_points.len() as f64;
+        target_points
+            .iter()
+            .map(|a| {
+                target_points
+                    .iter()
+                    .map(|b| model.covariance(a, b))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / (m * m)
+    };
+    let ordinary = matches!(kind, KrigingKind::Ordinary);
+    let size = if ordinary { n + 1 } else { n };
+    let mut a = DMatrix::<f64>::zeros(size, size);
+    let mut b = DVector::<f64>::zeros(size);
+    for (i, (si, _)) in near.iter().enumerate() {
+        for (j, (sj, _)) in near.iter().enumerate().skip(i) {
+            let c = model.covariance(&samples.points[*si], &samples.points[*sj]);
+            a[(i, j)] = c;
+            a[(j, i)] = c;
+        }
+        b[i] = cov_to_target(model, &samples.points[*si], &target_points);
+    }
+    if ordinary {
+        for i in 0..n {
+            a[(i, n)] = 1.0;
+            a[(n, i)] = 1.0;
+        }
+        b[n] = 1.0;
+    }
+    let Some(x) = a.clone().lu().solve(&b) else {
+        return Estimate::failed(
+            Status::Singular("kriging matrix is singular (duplicate sample locations?)".into()),
+            n,
+        );
+    };
+    // A nearly singular system gives a solution that does not reproduce b.
+    let residual = (&a * &x - &b).amax();
+    if !residual.is_finite() || residual > 1e-6 * b.amax().max(1.0) {
+        return Estimate::failed(
+            Status::Singular(format!(
+                "kriging system ill-conditioned (residual {residual:.2e})"
+            )),
+            n,
+        );
+    }
+    let weights = x.rows(0, n);
+    let weighted: f64 = near
+        .iter()
+        .zip(weights.iter())
+        .map(|((s, _), w)| w * samples.values[*s])
+        .sum();
+    let cov_sum: f64 = weights
+        .iter()
+        .zip(b.rows(0, n).iter())
+        .map(|(w, c)| w * c)
+        .sum();
+    let (value, variance, slope) = match kind {
+        KrigingKind::Ordinary => {
+            let mu = x[n];
+            let variance = block_variance - cov_sum - mu;
+            // Slope of regression (e.g. Krige 1996): (BV - KV + |mu|) / (BV - KV + 2|mu|).
+            let slope = (block_variance - variance + mu.abs())
+                / (block_variance - variance + 2.0 * mu.abs());
+            (weighted, variance, slope)
+        }
+        KrigingKind::Simple { mean } => {
+            let sum_w: f64 = weights.iter().sum();
+            let variance = block_variance - cov_sum;
+            let slope = if cov_sum > 0.0 { 1.0 } else { f64::NAN };
+            (weighted + (1.0 - sum_w) * mean, variance, slope)
+        }
+    };
+    Estimate {
+        value,
+        variance: variance.max(0.0),
+        slope,
+        samples: n,
+        mean_distance: near.iter().map(|(_, d)| d).sum::<f64>() / n as f64,
+        status: Status::Ok,
+    }
+}
+
+/// Krige every target, in parallel; results in target order.
+pub fn krige(
+    samples: &Samples,
+    model: &VariogramModel,
+    kind: KrigingKind,
+    nb: &Neighbourhood,
+    targets: &[Point],
+    block: Option<&Block>,
+) -> Vec<Estimate> {
+    targets
+        .par_iter()
+        .map(|t| krige_one(samples, model, kind, nb, t, block, None))
+        .collect()
+}
+
+/// Inverse distance weighting with `power`; a sample at the target gives its value exactly.
+pub fn idw(samples: &Samples, nb: &Neighbourhood, targets: &[Point], power: f64) -> Vec<Estimate> {
+    targets
+        .par_iter()
+        .map(|t| {
+            let near = samples.neighbours(t, nb, None);
+            if near.len() < nb.min.max(1) {
+                return Estimate::failed(
+                    Status::TooFewSamples(format!("{} samples in the neighbourhood", near.len())),
+                    near.len(),
+                );
+            }
+            let value = match near.iter().find(|(_, d)| *d == 0.0) {
+                Some((s, _)) => samples.values[*s],
+                None => {
+                    let w: Vec<f64> = near.iter().map(|(_, d)| d.powf(-power)).collect();
+                    near.iter()
+                        .zip(&w)
+                        .map(|((s, _), w)| w * samples.values[*s])
+                        .sum::<f64>()
+                        / w.iter().sum::<f64>()
+                }
+            };
+            Estimate {
+                value,
+                variance: f64::NAN,
+                slope: f64::NAN,
+                samples: near.len(),
+                mean_distance: near.iter().map(|(_, d)| d).sum::<f64>() / near.len() as f64,
+                status: Status::Ok,
+            }
+        })
+        .collect()
+}
+
+/// Nearest-neighbour (polygonal) estimate; ties by sample index.
+pub fn nearest(samples: &Samples, radius: f64, targets: &[Point]) -> Vec<Estimate> {
+    let nb = Neighbourhood {
+        min: 1,
+        max: 1,
+        radius,
+        per_octant: None,
+    };
+    idw(samples, &nb, targets, 1.0)
+}
+
+/// Leave-one-out cross-validation statistics.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossValidation {
+    pub estimated: usize,
+    pub failed: usize,
+    pub mean_error: f64,
+    pub rmse: f64,
+    /// Mean of (error^2 / kriging variance); close to 1 when the variance is right.
+    pub mean_standardised_squared_error: f64,
+}
+
+/// Re-estimate every sample from the others.
+pub fn cross_validate(
+    samples: &Samples,
+    model: &VariogramModel,
+    kind: KrigingKind,
+    nb: &Neighbourhood,
+) -> CrossValidation {
+    let results: Vec<(f64, f64)> = (0..samples.len())
+        .into_par_iter()
+        .filter_map(|i| {
+            let e = krige_one(samples, model, kind, nb, &samples.points[i], None, Some(i));
+            (e.status == Status::Ok).then(|| (e.value - samples.values[i], e.variance))
+        })
+        .collect();
+    let n = results.len().max(1) as f64;
+    CrossValidation {
+        estimated: results.len(),
+        failed: samples.len() - results.len(),
+        mean_error: results.iter().map(|(e, _)| e).sum::<f64>() / n,
+        rmse: (results.iter().map(|(e, _)| e * e).sum::<f64>() / n).sqrt(),
+        mean_standardised_squared_error: results
+            .iter()
+            .filter(|(_, v)| *v > 0.0)
+            .map(|(e, v)| e * e / v)
+            .sum::<f64>()
+            / n,
+    }
+}
