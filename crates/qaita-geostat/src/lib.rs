@@ -11,4 +11,5 @@
 //! ```
 
 pub mod kriging;
+pub mod sampling;
 pub mod variogram;
