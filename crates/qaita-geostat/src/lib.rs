@@ -10,6 +10,7 @@
 //! assert!((e[0].value - 2.0).abs() < 1e-12);
 //! ```
 
+pub mod blockmodel;
 pub mod kriging;
 pub mod sampling;
 pub mod variogram;

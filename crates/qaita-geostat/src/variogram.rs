@@ -385,11 +385,31 @@ mod tests {
 
     #[test]
     fn invalid_models_are_rejected() {
-        assert!(VariogramModel::isotropic(Shape::Spherical, 0.1, 1.0, 50.0).validate().is_ok());
-        assert!(VariogramModel::isotropic(Shape::Spherical, -0.1, 1.0, 50.0).validate().is_err());
-        assert!(VariogramModel::isotropic(Shape::Spherical, 0.0, 1.0, 0.0).validate().is_err());
-        assert!(VariogramModel::isotropic(Shape::Spherical, 0.0, 0.0, 10.0).validate().is_err());
-        assert!(VariogramModel::isotropic(Shape::Spherical, f64::NAN, 1.0, 10.0).validate().is_err());
+        assert!(
+            VariogramModel::isotropic(Shape::Spherical, 0.1, 1.0, 50.0)
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            VariogramModel::isotropic(Shape::Spherical, -0.1, 1.0, 50.0)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            VariogramModel::isotropic(Shape::Spherical, 0.0, 1.0, 0.0)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            VariogramModel::isotropic(Shape::Spherical, 0.0, 0.0, 10.0)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            VariogramModel::isotropic(Shape::Spherical, f64::NAN, 1.0, 10.0)
+                .validate()
+                .is_err()
+        );
     }
 
     #[test]
