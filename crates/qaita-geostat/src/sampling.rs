@@ -150,7 +150,7 @@ pub fn composite(
     length: f64,
     min_fraction: f64,
 ) -> Result<Vec<Composite>, String> {
-    if !(length > 0.0) {
+    if length.is_nan() || length <= 0.0 {
         return Err(format!("composite length {length} must be positive"));
     }
     let mut out = Vec::new();
@@ -223,7 +223,7 @@ pub fn top_cut(values: &mut [f64], cap: f64) -> usize {
 /// over `offsets` grid origins, normalised to mean 1.
 pub fn decluster_weights(points: &[Point], cell: f64, offsets: usize) -> Vec<f64> {
     let n = points.len();
-    if n == 0 || !(cell > 0.0) {
+    if n == 0 || cell.is_nan() || cell <= 0.0 {
         return vec![1.0; n];
     }
     let (min_x, min_y) = points
