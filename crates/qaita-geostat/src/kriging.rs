@@ -201,8 +201,73 @@ fn cov_to_target(model: &VariogramModel, p: &Point, target: &[Point]) -> f64 {
     target.iter().map(|t| model.covariance(p, t)).sum::<f64>() / target.len() as f64
 }
 
-/// Krige one target from its neighbours.
-pub fn krige_one(
+/// A factorised left-hand side for one neighbour set: consecutive targets (grid nodes) often
+/// share their neighbours, and then only the right-hand side changes.
+struct Factorised {
+    neighbours: Vec<usize>,
+    /// The covariance matrix itself, so that the next neighbour set reuses the entries of the
+    /// samples it shares with this one.
+    covariance: DMatrix<f64>,
+    cholesky: nalgebra::Cholesky<f64, nalgebra::Dyn>,
+    /// C^-1 1 and 1' C^-1 1, for the ordinary-kriging constraint.
+    c_inv_ones: DVector<f64>,
+    ones_c_inv_ones: f64,
+}
+
+fn factorise(
+    samples: &Samples,
+    model: &VariogramModel,
+    near: &[(usize, f64)],
+    previous: Option<&Factorised>,
+) -> Result<Factorised, Status> {
+    let n = near.len();
+    let mut c = DMatrix::<f64>::zeros(n, n);
+    // Where each neighbour sat in the previous set, if it was there.
+    let old: Vec<Option<usize>> = near
+        .iter()
+        .map(|(s, _)| previous.and_then(|p| p.neighbours.iter().position(|o| o == s)))
+        .collect();
+    for (i, (si, _)) in near.iter().enumerate() {
+        for (j, (sj, _)) in near.iter().enumerate().skip(i) {
+            let v = match (previous, old[i], old[j]) {
+                (Some(p), Some(a), Some(b)) => p.covariance[(a, b)],
+                _ => model.covariance(&samples.points[*si], &samples.points[*sj]),
+            };
+            c[(i, j)] = v;
+            c[(j, i)] = v;
+        }
+    }
+    let sill = model.sill();
+    let cholesky = c.clone().cholesky().ok_or_else(|| {
+        Status::Singular(
+            "covariance matrix not positive definite (duplicate sample locations?)".into(),
+        )
+    })?;
+    // A tiny pivot means two samples carry (almost) the same information.
+    let smallest = cholesky
+        .l_dirty()
+        .diagonal()
+        .iter()
+        .fold(f64::INFINITY, |m, v| m.min(v.abs()));
+    if smallest * smallest < 1e-10 * sill {
+        return Err(Status::Singular(
+            "kriging system ill-conditioned (samples at or near the same location?)".into(),
+        ));
+    }
+    let c_inv_ones = cholesky.solve(&DVector::from_element(n, 1.0));
+    let ones_c_inv_ones = c_inv_ones.sum();
+    Ok(Factorised {
+        neighbours: near.iter().map(|(s, _)| *s).collect(),
+        covariance: c,
+        cholesky,
+        c_inv_ones,
+        ones_c_inv_ones,
+    })
+}
+
+/// Krige one target from its neighbours; `cache` keeps the last factorisation.
+#[allow(clippy::too_many_arguments)]
+fn krige_cached(
     samples: &Samples,
     model: &VariogramModel,
     kind: KrigingKind,
@@ -210,6 +275,7 @@ pub fn krige_one(
     target: &Point,
     block: Option<&Block>,
     exclude: Option<usize>,
+    cache: &mut Option<Factorised>,
 ) -> Estimate {
     let near = samples.neighbours(target, nb, exclude);
     let n = near.len();
@@ -239,66 +305,53 @@ pub fn krige_one(
             .sum::<f64>()
             / (m * m)
     };
-    let ordinary = matches!(kind, KrigingKind::Ordinary);
-    let size = if ordinary { n + 1 } else { n };
-    let mut a = DMatrix::<f64>::zeros(size, size);
-    let mut b = DVector::<f64>::zeros(size);
-    for (i, (si, _)) in near.iter().enumerate() {
-        for (j, (sj, _)) in near.iter().enumerate().skip(i) {
-            let c = model.covariance(&samples.points[*si], &samples.points[*sj]);
-            a[(i, j)] = c;
-            a[(j, i)] = c;
+    let same = cache.as_ref().is_some_and(|f| {
+        f.neighbours.len() == n && f.neighbours.iter().zip(&near).all(|(a, (b, _))| a == b)
+    });
+    if !same {
+        match factorise(samples, model, &near, cache.as_ref()) {
+            Ok(f) => *cache = Some(f),
+            Err(status) => {
+                *cache = None;
+                return Estimate::failed(status, n);
+            }
         }
-        b[i] = cov_to_target(model, &samples.points[*si], &target_points);
     }
-    if ordinary {
-        for i in 0..n {
-            a[(i, n)] = 1.0;
-            a[(n, i)] = 1.0;
-        }
-        b[n] = 1.0;
-    }
-    let Some(x) = a.clone().lu().solve(&b) else {
-        return Estimate::failed(
-            Status::Singular("kriging matrix is singular (duplicate sample locations?)".into()),
-            n,
-        );
+    let Some(f) = cache.as_ref() else {
+        return Estimate::failed(Status::Singular("no factorisation".into()), n);
     };
-    // A nearly singular system gives a solution that does not reproduce b.
-    let residual = (&a * &x - &b).amax();
-    if !residual.is_finite() || residual > 1e-6 * b.amax().max(1.0) {
-        return Estimate::failed(
-            Status::Singular(format!(
-                "kriging system ill-conditioned (residual {residual:.2e})"
-            )),
-            n,
-        );
-    }
-    let weights = x.rows(0, n);
-    let weighted: f64 = near
-        .iter()
-        .zip(weights.iter())
-        .map(|((s, _), w)| w * samples.values[*s])
-        .sum();
-    let cov_sum: f64 = weights
-        .iter()
-        .zip(b.rows(0, n).iter())
-        .map(|(w, c)| w * c)
-        .sum();
+    let c0 = DVector::from_iterator(
+        n,
+        near.iter()
+            .map(|(s, _)| cov_to_target(model, &samples.points[*s], &target_points)),
+    );
+    let w0 = f.cholesky.solve(&c0);
+    let weighted = |w: &DVector<f64>| {
+        near.iter()
+            .zip(w.iter())
+            .map(|((s, _), w)| w * samples.values[*s])
+            .sum::<f64>()
+    };
     let (value, variance, slope) = match kind {
         KrigingKind::Ordinary => {
-            let mu = x[n];
-            let variance = block_variance - cov_sum - mu;
+            // Weights w = w0 + k C^-1 1 with k such that they sum to 1; mu = -k in the
+            // covariance form of the system [C 1; 1' 0][w; mu] = [c0; 1].
+            let k = (1.0 - w0.sum()) / f.ones_c_inv_ones;
+            let w = &w0 + &f.c_inv_ones * k;
+            let mu = -k;
+            let variance = block_variance - w.dot(&c0) - mu;
             // Slope of regression (e.g. Krige 1996): (BV - KV + |mu|) / (BV - KV + 2|mu|).
             let slope = (block_variance - variance + mu.abs())
                 / (block_variance - variance + 2.0 * mu.abs());
-            (weighted, variance, slope)
+            (weighted(&w), variance, slope)
         }
         KrigingKind::Simple { mean } => {
-            let sum_w: f64 = weights.iter().sum();
-            let variance = block_variance - cov_sum;
-            let slope = if cov_sum > 0.0 { 1.0 } else { f64::NAN };
-            (weighted + (1.0 - sum_w) * mean, variance, slope)
+            let variance = block_variance - w0.dot(&c0);
+            (
+                weighted(&w0) + (1.0 - w0.sum()) * mean,
+                variance,
+                if w0.dot(&c0) > 0.0 { 1.0 } else { f64::NAN },
+            )
         }
     };
     Estimate {
@@ -311,7 +364,22 @@ pub fn krige_one(
     }
 }
 
-/// Krige every target, in parallel; results in target order.
+/// Krige one target from its neighbours (`exclude` leaves one sample out).
+pub fn krige_one(
+    samples: &Samples,
+    model: &VariogramModel,
+    kind: KrigingKind,
+    nb: &Neighbourhood,
+    target: &Point,
+    block: Option<&Block>,
+    exclude: Option<usize>,
+) -> Estimate {
+    krige_cached(samples, model, kind, nb, target, block, exclude, &mut None)
+}
+
+/// Krige every target, in parallel; results in target order. Targets are taken in runs of
+/// consecutive ones (give grid nodes in grid order) so that a run sharing its neighbours
+/// reuses one factorisation.
 pub fn krige(
     samples: &Samples,
     model: &VariogramModel,
@@ -321,8 +389,14 @@ pub fn krige(
     block: Option<&Block>,
 ) -> Vec<Estimate> {
     targets
-        .par_iter()
-        .map(|t| krige_one(samples, model, kind, nb, t, block, None))
+        .par_chunks(256)
+        .flat_map_iter(|chunk| {
+            let mut cache = None;
+            chunk
+                .iter()
+                .map(move |t| krige_cached(samples, model, kind, nb, t, block, None, &mut cache))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 

@@ -112,6 +112,11 @@ impl Structure {
 
     /// Lag reduced to range units (1.0 = at the range).
     fn reduced(&self, h: Point) -> f64 {
+        let a = &self.anisotropy;
+        if a.range_major == a.range_minor && a.range_major == a.range_vertical {
+            // Isotropic: rotation does not matter.
+            return (h[0] * h[0] + h[1] * h[1] + h[2] * h[2]).sqrt() / a.range_major;
+        }
         let m = self.matrix.unwrap_or_else(|| self.anisotropy.matrix());
         let v = [0, 1, 2].map(|i| m[i][0] * h[0] + m[i][1] * h[1] + m[i][2] * h[2]);
         (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
