@@ -11,6 +11,7 @@
 //! ```
 
 pub mod blockmodel;
+pub mod crs;
 pub mod kriging;
 pub mod sampling;
 pub mod variogram;
