@@ -116,8 +116,9 @@ mod tests {
         );
         // A 0.01 x 0.01 degree square at 42N: ~1,110 m x ~827 m.
         use geo::Area;
+        use geo_types::polygon;
         let square = MultiPolygon::new(vec![
-            geo_types::polygon![(x: 69.0, y: 42.0), (x: 69.01, y: 42.0), (x: 69.01, y: 42.01), (x: 69.0, y: 42.01), (x: 69.0, y: 42.0)],
+            polygon![(x: 69.0, y: 42.0), (x: 69.01, y: 42.0), (x: 69.01, y: 42.01), (x: 69.0, y: 42.01), (x: 69.0, y: 42.0)],
         ]);
         let area = utm.footprint(&square).unwrap().unsigned_area();
         assert!((area - 1110.5 * 827.1).abs() < 0.005 * area, "{area}");
