@@ -7,6 +7,7 @@
 
 pub mod flat;
 pub mod read;
+pub mod samples;
 pub mod settlements;
 pub mod synthetic;
 pub mod write;
