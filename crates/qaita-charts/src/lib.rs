@@ -250,6 +250,82 @@ pub fn grouped_bars_svg(
     Ok(svg)
 }
 
+/// One series of an x-y chart: name, points, and whether to draw markers (true) or a line.
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    pub markers: bool,
+}
+
+/// An x-y chart of lines and markers (variograms, grade-tonnage curves).
+pub fn xy_svg(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> Result<String, ChartError> {
+    font()?;
+    let all: Vec<(f64, f64)> = series
+        .iter()
+        .flat_map(|s| s.points.iter().copied())
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
+    if all.is_empty() {
+        return Err(ChartError::Empty("no points"));
+    }
+    let x_max = all.iter().map(|p| p.0).fold(0.0, f64::max).max(1e-9) * 1.05;
+    let y_max = all.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9) * 1.1;
+    let palette = [BAR, ACCENT, RGBColor(90, 160, 90), RGBColor(130, 90, 170)];
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FAMILY, 22))
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+            .map_err(draw)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .label_style((FAMILY, 14))
+            .draw()
+            .map_err(draw)?;
+        for (i, s) in series.iter().enumerate() {
+            let color = palette[i % palette.len()];
+            let points = s
+                .points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite());
+            let drawn = if s.markers {
+                chart
+                    .draw_series(points.map(|p| Circle::new(p, 4, color.filled())))
+                    .map_err(draw)?
+            } else {
+                chart
+                    .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                    .map_err(draw)?
+            };
+            drawn.label(s.name.clone()).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 4), (x + 12, y + 4)], color.filled())
+            });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font((FAMILY, 14))
+            .draw()
+            .map_err(draw)?;
+        root.present().map_err(draw)?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

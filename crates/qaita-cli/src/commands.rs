@@ -69,16 +69,21 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
             let index = settlement_index(None, ProximityConfig::default())?;
             let proximity = index.assess(&site_of(&stored)?);
             let valuations = store.analyses(stored.id, crate::valuation::VALUATION)?;
+            let estimates = store.analyses(stored.id, crate::estimate::RESOURCE_ESTIMATE)?;
             let latest = valuations
                 .last()
                 .map(crate::valuation::ValuationSummary::of);
             if args.json {
-                print_json(&ShowJson::new(
+                let mut json = serde_json::to_value(ShowJson::new(
                     &stored,
                     &proximity,
                     latest,
                     valuations.len(),
                 ))?;
+                if let Some(e) = estimates.last() {
+                    json["derived"]["resource_estimate"] = crate::estimate::summary(e);
+                }
+                print_json(&json)?;
             } else {
                 output::print_show(&stored, &proximity);
                 if let Some(v) = latest {
@@ -87,6 +92,9 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
                         valuations.len(),
                         stored.tmf.external_id
                     );
+                }
+                if let Some(e) = estimates.last() {
+                    println!("{}", crate::estimate::summary_line(e));
                 }
             }
             Ok(exit::OK)
@@ -118,6 +126,7 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
         Command::Generate(args) => generate(args),
         Command::Value(args) => crate::valuation::value(&mut open()?, &actor, args),
         Command::Policy(args) => crate::valuation::policy(&mut open()?, args),
+        Command::Estimate(args) => crate::estimate::estimate(&mut open()?, &actor, args),
     }
 }
 

@@ -462,3 +462,87 @@ fn every_demo_tmf_is_valued_and_the_policy_sweep_runs() {
         1 + 2 * 4
     );
 }
+
+#[test]
+fn resource_estimate_runs_on_the_demo_campaign_and_is_stored() {
+    let env = Env::new();
+    env.ok(&["demo"]);
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/demo/sampling/");
+    let samples = format!("{data}donskoy-auger.csv");
+    let truth = format!("{data}donskoy-truth.csv");
+    let charts = env.path("charts");
+    let blocks = env.path("blocks.csv");
+    let text = env.ok(&[
+        "estimate",
+        "KZ-TMF-0012",
+        "--samples",
+        &samples,
+        "--value",
+        "Cr2O3",
+        "--truth",
+        &truth,
+        "--charts",
+        charts.to_str().unwrap(),
+        "--blocks",
+        blocks.to_str().unwrap(),
+    ]);
+    for expected in [
+        "variogram: spherical",
+        "cross-validation",
+        "Measured + Indicated",
+        "against the truth",
+    ] {
+        assert!(text.contains(expected), "missing {expected}:\n{text}");
+    }
+    assert!(
+        std::fs::read_to_string(charts.join("KZ-TMF-0012-variogram.svg"))
+            .unwrap()
+            .contains("<circle")
+    );
+    assert!(std::fs::read_to_string(&blocks).unwrap().lines().count() > 1000);
+    let result = env.json(&[
+        "estimate",
+        "KZ-TMF-0012",
+        "--samples",
+        &samples,
+        "--value",
+        "Cr2O3",
+        "--truth",
+        &truth,
+        "--json",
+    ]);
+    // The block model carries the registry tonnage (thickness = volume / area, registry density).
+    let tonnes = result["blocks"]["tonnes"].as_f64().unwrap();
+    assert!((tonnes - 14.5e6).abs() < 0.02 * 14.5e6, "{tonnes}");
+    // The estimate is close to the known truth of the simulated field.
+    let (bias, rmse) = (
+        result["truth_check"]["bias"].as_f64().unwrap(),
+        result["truth_check"]["rmse"].as_f64().unwrap(),
+    );
+    assert!(bias.abs() < 0.5 && rmse < 2.0, "bias {bias}, rmse {rmse}");
+    let shown = env.json(&["show", "KZ-TMF-0012", "--json"]);
+    assert_eq!(shown["derived"]["resource_estimate"]["version"], 2);
+    assert_eq!(shown["derived"]["resource_estimate"]["commodity"], "Cr2O3");
+    // A TMF without a footprint, and projected samples without a CRS, are refused clearly.
+    let out = env.qaita(&[
+        "estimate",
+        "KZ-TMF-0002",
+        "--samples",
+        &samples,
+        "--value",
+        "Cr2O3",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no footprint"));
+    let projected = env.path("xy.csv");
+    std::fs::write(&projected, "x,y,Cu [%]\n1,2,0.3\n").unwrap();
+    let out = env.qaita(&[
+        "estimate",
+        "KZ-TMF-0012",
+        "--samples",
+        projected.to_str().unwrap(),
+        "--value",
+        "Cu",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--epsg"));
+}
