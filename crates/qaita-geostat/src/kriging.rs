@@ -114,6 +114,9 @@ impl Block {
 pub struct Samples {
     pub points: Vec<Point>,
     pub values: Vec<f64>,
+    /// k-d tree for plain k-nearest queries (the common, fast path).
+    kd: kiddo::ImmutableKdTree<f64, 3>,
+    /// R-tree for incremental nearest-first walks (octant limits, long runs of ties).
     tree: RTree<GeomWithData<Point, usize>>,
 }
 
@@ -139,9 +142,12 @@ impl Samples {
                 .map(|(i, p)| GeomWithData::new(*p, i))
                 .collect(),
         );
+        let kd = kiddo::ImmutableKdTree::new_from_slice(&points)
+            .map_err(|e| format!("cannot index the samples: {e:?}"))?;
         Ok(Samples {
             points,
             values,
+            kd,
             tree,
         })
     }
@@ -157,6 +163,57 @@ impl Samples {
     /// Neighbours of `target`: (sample index, distance), nearest first, ties by index.
     /// `exclude` leaves one sample out (cross-validation).
     pub fn neighbours(
+        &self,
+        target: &Point,
+        nb: &Neighbourhood,
+        exclude: Option<usize>,
+    ) -> Vec<(usize, f64)> {
+        if nb.per_octant.is_none()
+            && let Some(found) = self.nearest_kd(target, nb, exclude)
+        {
+            return found;
+        }
+        self.nearest_walk(target, nb, exclude)
+    }
+
+    /// k nearest from the k-d tree, with a few extra to settle ties by index; `None` when ties
+    /// run past the extras (then the exact walk decides).
+    fn nearest_kd(
+        &self,
+        target: &Point,
+        nb: &Neighbourhood,
+        exclude: Option<usize>,
+    ) -> Option<Vec<(usize, f64)>> {
+        const EXTRA: usize = 8;
+        let want = (nb.max + EXTRA + usize::from(exclude.is_some())).min(self.points.len());
+        let count = std::num::NonZero::new(want)?;
+        let query = self
+            .kd
+            .query(target)
+            .nearest_n::<kiddo::SquaredEuclidean<f64>>(count);
+        let results = if nb.radius.is_finite() {
+            query.within(nb.radius * nb.radius).execute()
+        } else {
+            query.execute()
+        };
+        let mut found: Vec<(usize, f64)> = results
+            .iter()
+            .map(|r| (r.item as usize, r.distance))
+            .filter(|(i, _)| Some(*i) != exclude)
+            .collect();
+        found.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        if results.len() == want
+            && found.len() > nb.max
+            && found.last().map(|l| l.1) == found.get(nb.max.saturating_sub(1)).map(|l| l.1)
+        {
+            return None;
+        }
+        found.truncate(nb.max);
+        Some(found.into_iter().map(|(i, d2)| (i, d2.sqrt())).collect())
+    }
+
+    /// Nearest-first walk on the R-tree (octant limits; ties beyond the k-d tree's extras).
+    fn nearest_walk(
         &self,
         target: &Point,
         nb: &Neighbourhood,
