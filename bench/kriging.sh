@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Kriging (issue 3): qaita-geostat, R gstat (nmax) and PyKrige (C backend, n_closest_points) on
+# the same samples, targets, spherical model and neighbour count; prints each and the ratios.
+# Usage: bash bench/kriging.sh [SAMPLES] [TARGETS] [NEIGHBOURS]   (default 20000 1000000 32)
+# Installs r-cran-gstat (Debian) and PyKrige (PyPI, in a venv) if missing. PyKrige needs ~9 GB
+# at one million targets and ~10 minutes at 100k on 2 cores: SKIP_PYKRIGE=1 leaves it out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-20000}"; m="${2:-1000000}"; k="${3:-32}"
+out="$PWD/bench/out/kriging"
+mkdir -p "$out"
+command -v Rscript >/dev/null && Rscript -e 'library(gstat)' >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-cran-gstat >/dev/null; }
+venv=bench/out/venv-pykrige
+[ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet pykrige; }
+ours=$(cargo bench --quiet -p qaita-geostat --bench kriging -- "$n" "$m" "$k" "$out" | tail -n 1)
+echo "$ours"
+gstat=$(Rscript bench/kriging_gstat.R "$out" "$k")
+echo "$gstat"
+if [ "${SKIP_PYKRIGE:-0}" = 1 ]; then
+  pykrige='{"engine":"PyKrige (skipped)","seconds":0,"mean_estimate":0}'
+else
+  pykrige=$("$venv/bin/python" bench/kriging_peers.py "$out" "$k")
+fi
+echo "$pykrige"
+python3 - "$ours" "$gstat" "$pykrige" <<'PY'
+import json, sys
+a, g, p = (json.loads(x) for x in sys.argv[1:])
+print(f"qaita-geostat {a['seconds']} s; {g['engine']} {g['seconds']} s ({g['seconds'] / a['seconds']:.1f}x); "
+      f"{p['engine']} {p['seconds']} s ({p['seconds'] / a['seconds']:.1f}x); "
+      f"mean estimate {a['mean_estimate']:.6f} / {g['mean_estimate']:.6f} / {p['mean_estimate']:.6f} "
+      "(goal: <= 1.5 s and >= 20x gstat)")
+PY
