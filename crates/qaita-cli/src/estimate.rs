@@ -237,6 +237,24 @@ pub fn estimate(store: &mut Store, actor: &str, args: EstimateArgs) -> Result<u8
         args.cutoffs.clone()
     };
     let curve = grade_tonnage(&block_cells, &estimates, &cutoffs);
+    // Tonnage-weighted kriging standard deviation relative to the mean grade: the grade
+    // uncertainty valuation uses instead of the 30% assumed for registry figures.
+    let (sum_t, sum_var, sum_grade) = block_cells
+        .iter()
+        .zip(&estimates)
+        .filter(|(_, e)| e.status == Status::Ok)
+        .fold((0.0, 0.0, 0.0), |(t, v, g), (c, e)| {
+            (
+                t + c.tonnes,
+                v + c.tonnes * e.variance,
+                g + c.tonnes * e.value,
+            )
+        });
+    let relative_sd = if sum_grade > 0.0 {
+        (sum_var / sum_t).sqrt() / (sum_grade / sum_t)
+    } else {
+        f64::NAN
+    };
     let resources = resource_table(
         &block_cells,
         &estimates,
@@ -269,6 +287,7 @@ pub fn estimate(store: &mut Store, actor: &str, args: EstimateArgs) -> Result<u8
         "neighbourhood": nb,
         "cross_validation": cv,
         "blocks": {"count": block_cells.len(), "size_m": args.cell, "thickness_m": thickness, "density_t_m3": density, "estimated": ok.len(), "tonnes": block_cells.iter().map(|c| c.tonnes).sum::<f64>()},
+        "grade_relative_sd": relative_sd,
         "grade_tonnage": curve.iter().map(|g| serde_json::json!({"cutoff": g.cutoff, "tonnes": g.tonnes, "mean_grade": g.mean_grade, "contained_t": contained_t(g.contained)})).collect::<Vec<_>>(),
         "resources": resources.iter().map(|l| serde_json::json!({"class": l.class, "tonnes": l.tonnes, "mean_grade": l.mean_grade, "contained_t": contained_t(l.contained)})).collect::<Vec<_>>(),
         "classification_rules": rules,

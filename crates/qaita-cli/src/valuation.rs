@@ -10,7 +10,7 @@ use qaita_econ::policy::{PolicyRow, sweep};
 use qaita_econ::valuation::{
     Assumptions, Model, Project, TornadoBar, Valuation, route_fits, tornado,
 };
-use qaita_model::{FigureField, StoredTmf};
+use qaita_model::{Commodity, FigureField, StoredTmf};
 use qaita_store::Store;
 use serde::Serialize;
 
@@ -88,6 +88,62 @@ fn project_of(stored: &StoredTmf) -> Option<Project> {
     })
 }
 
+/// The project of a TMF, from its latest resource estimate when there is one: the estimate's
+/// tonnes (all classes) and grade replace the registry's, and its kriging uncertainty replaces
+/// the 30% assumed for registry grades. Returns the project and where its figures come from.
+fn project_with_estimate(
+    stored: &StoredTmf,
+    estimate: Option<&qaita_store::Analysis>,
+) -> Option<(Project, String)> {
+    let mut project = project_of(stored);
+    let Some(e) = estimate else {
+        return project.map(|p| (p, "registry figures".to_string()));
+    };
+    let lines = e.result["resources"].as_array()?;
+    let pick = |class: &str| lines.iter().find(|l| l["class"] == class);
+    let (mut tonnes, mut contained) = (0.0, 0.0);
+    for class in ["Measured + Indicated", "Inferred"] {
+        if let Some(l) = pick(class) {
+            tonnes += l["tonnes"].as_f64().unwrap_or(0.0);
+            contained += l["contained_t"].as_f64().unwrap_or(0.0);
+        }
+    }
+    let commodity: Commodity = e.result["commodity"].as_str()?.parse().ok()?;
+    if tonnes <= 0.0 {
+        return project.map(|p| {
+            (
+                p,
+                "registry figures (the resource estimate has no tonnes)".to_string(),
+            )
+        });
+    }
+    let p = project.get_or_insert_with(|| Project {
+        tonnage_t: tonnes,
+        grades: Vec::new(),
+        kind: stored.tmf.kind,
+        legal_class: stored.tmf.legal_class,
+        grade_relative_sd: 0.3,
+    });
+    p.tonnage_t = tonnes;
+    let grade = contained / tonnes;
+    match p.grades.iter_mut().find(|(c, _)| *c == commodity) {
+        Some(g) => g.1 = grade,
+        None => p.grades.push((commodity, grade)),
+    }
+    if let Some(sd) = e.result["grade_relative_sd"]
+        .as_f64()
+        .filter(|v| v.is_finite())
+    {
+        p.grade_relative_sd = sd;
+    }
+    project.map(|p| {
+        (
+            p,
+            format!("resource estimate v{} ({})", e.version, e.created_at),
+        )
+    })
+}
+
 fn assumptions(
     args: &EconArgs,
     scenario: Scenario,
@@ -131,16 +187,19 @@ struct ValueResult {
     tornado: Vec<TornadoBar>,
     /// NPV of the other fitting routes.
     alternatives: Vec<(String, f64)>,
+    /// Registry figures or the resource estimate the tonnes and grades come from.
+    basis: String,
     data: String,
 }
 
 fn value_one(
     stored: &StoredTmf,
+    estimate: Option<&qaita_store::Analysis>,
     data: &EconData,
     a: &Assumptions,
     args: &ValueArgs,
 ) -> Result<Option<ValueResult>> {
-    let Some(project) = project_of(stored) else {
+    let Some((project, basis)) = project_with_estimate(stored, estimate) else {
         return Ok(None);
     };
     let fitting: Vec<&Route> = data
@@ -201,6 +260,7 @@ fn value_one(
             .filter(|(r, _)| r.name != route.name)
             .map(|(r, v)| (r.name.clone(), v.npv_usd))
             .collect(),
+        basis,
         data: data.source.clone(),
     }))
 }
@@ -404,7 +464,7 @@ fn print_one(r: &ValueResult) {
         ]);
     }
     println!("{tornado}");
-    println!("data: {}", r.data);
+    println!("tonnes and grades: {}; data: {}", r.basis, r.data);
 }
 
 pub fn value(store: &mut Store, actor: &str, args: ValueArgs) -> Result<u8> {
@@ -422,7 +482,10 @@ pub fn value(store: &mut Store, actor: &str, args: ValueArgs) -> Result<u8> {
     let mut results = Vec::new();
     let mut skipped = Vec::new();
     for stored in &targets {
-        match value_one(stored, &data, &a, &args)? {
+        let estimate = store
+            .analyses(stored.id, crate::estimate::RESOURCE_ESTIMATE)?
+            .pop();
+        match value_one(stored, estimate.as_ref(), &data, &a, &args)? {
             Some(r) => results.push(r),
             None => skipped.push(stored.tmf.external_id.clone()),
         }
@@ -518,7 +581,13 @@ pub fn policy(store: &mut Store, args: PolicyArgs) -> Result<u8> {
     }
     let a = assumptions(&args.econ, Scenario::Base, None)?;
     let stored = store.list(&filter(&args.filter)?)?;
-    let projects: Vec<Project> = stored.iter().filter_map(project_of).collect();
+    let mut projects: Vec<Project> = Vec::with_capacity(stored.len());
+    for s in &stored {
+        let estimate = store
+            .analyses(s.id, crate::estimate::RESOURCE_ESTIMATE)?
+            .pop();
+        projects.extend(project_with_estimate(s, estimate.as_ref()).map(|(p, _)| p));
+    }
     let rows = sweep(
         &projects,
         &data.routes,

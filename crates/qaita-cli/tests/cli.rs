@@ -522,6 +522,20 @@ fn resource_estimate_runs_on_the_demo_campaign_and_is_stored() {
     assert!(bias.abs() < 0.5 && rmse < 2.0, "bias {bias}, rmse {rmse}");
     let shown = env.json(&["show", "KZ-TMF-0012", "--json"]);
     assert_eq!(shown["derived"]["resource_estimate"]["version"], 2);
+    // Valuation now works on the estimate's tonnes, grade and kriging uncertainty.
+    let valued = env.json(&[
+        "value",
+        "KZ-TMF-0012",
+        "--paths",
+        "200",
+        "--json",
+        "--no-store",
+    ]);
+    let basis = valued["valuations"][0]["basis"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(basis.starts_with("resource estimate v2"), "{basis}");
     assert_eq!(shown["derived"]["resource_estimate"]["commodity"], "Cr2O3");
     // A TMF without a footprint, and projected samples without a CRS, are refused clearly.
     let out = env.qaita(&[
