@@ -33,6 +33,25 @@ fn draw<E: std::fmt::Display>(e: E) -> ChartError {
 
 const BAR: RGBColor = RGBColor(46, 109, 164);
 const ACCENT: RGBColor = RGBColor(200, 82, 0);
+/// Colours of successive series.
+const PALETTE: [RGBColor; 4] = [BAR, ACCENT, RGBColor(90, 160, 90), RGBColor(130, 90, 170)];
+
+/// The series legend, drawn the same way on every chart.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+) -> Result<(), ChartError> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font((FAMILY, 14))
+        .draw()
+        .map_err(draw)
+}
 
 /// A histogram of equal-width bins `(lower edge, count)`, with labelled vertical markers
 /// (e.g. P10, P50, P90).
@@ -195,7 +214,6 @@ pub fn grouped_bars_svg(
         .flat_map(|(_, v)| v.iter().copied())
         .fold(0.0, f64::min)
         * 1.15;
-    let palette = [BAR, ACCENT, RGBColor(90, 160, 90), RGBColor(130, 90, 170)];
     let k = series.len() as f64;
     let mut svg = String::new();
     {
@@ -226,7 +244,7 @@ pub fn grouped_bars_svg(
             .draw()
             .map_err(draw)?;
         for (s, (name, values)) in series.iter().enumerate() {
-            let color = palette[s % palette.len()];
+            let color = PALETTE[s % PALETTE.len()];
             chart
                 .draw_series(values.iter().enumerate().map(|(i, v)| {
                     let x = i as f64 + 0.1 + 0.8 * s as f64 / k;
@@ -238,13 +256,7 @@ pub fn grouped_bars_svg(
                     Rectangle::new([(x, y - 6), (x + 12, y + 6)], color.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font((FAMILY, 14))
-            .draw()
-            .map_err(draw)?;
+        draw_legend(&mut chart)?;
         root.present().map_err(draw)?;
     }
     Ok(svg)
@@ -275,7 +287,6 @@ pub fn xy_svg(
     }
     let x_max = all.iter().map(|p| p.0).fold(0.0, f64::max).max(1e-9) * 1.05;
     let y_max = all.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9) * 1.1;
-    let palette = [BAR, ACCENT, RGBColor(90, 160, 90), RGBColor(130, 90, 170)];
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
@@ -295,7 +306,7 @@ pub fn xy_svg(
             .draw()
             .map_err(draw)?;
         for (i, s) in series.iter().enumerate() {
-            let color = palette[i % palette.len()];
+            let color = PALETTE[i % PALETTE.len()];
             let points = s
                 .points
                 .iter()
@@ -314,13 +325,7 @@ pub fn xy_svg(
                 Rectangle::new([(x, y - 4), (x + 12, y + 4)], color.filled())
             });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font((FAMILY, 14))
-            .draw()
-            .map_err(draw)?;
+        draw_legend(&mut chart)?;
         root.present().map_err(draw)?;
     }
     Ok(svg)
