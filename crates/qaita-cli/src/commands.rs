@@ -126,7 +126,10 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
         Command::Generate(args) => generate(args),
         Command::Value(args) => crate::valuation::value(&mut open()?, &actor, args),
         Command::Policy(args) => crate::valuation::policy(&mut open()?, args),
-        Command::Estimate(args) => crate::estimate::estimate(&mut open()?, &actor, args),
+        Command::Estimate(args) => crate::estimate::estimate(&mut open()?, &actor, *args),
+        Command::Variogram(args) => crate::variography::variogram_cmd(*args),
+        Command::Crossval(args) => crate::variography::crossval(*args),
+        Command::Classify(args) => crate::estimate::classify(args),
     }
 }
 

@@ -4,7 +4,9 @@
 mod commands;
 mod estimate;
 mod output;
+mod sampling;
 mod valuation;
+mod variography;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,65 +70,16 @@ enum Command {
     Value(ValueArgs),
     /// MET policy simulator: the whole inventory under a sweep of MET coefficients and price scenarios.
     Policy(PolicyArgs),
-    /// Estimate a TMF's resource from point samples: variogram, block kriging over the footprint,
-    /// cross-validation, grade-tonnage, classification (stored on the TMF).
-    Estimate(EstimateArgs),
-}
-
-#[derive(Args)]
-struct EstimateArgs {
-    /// Registry id or external id of the TMF (it needs a footprint).
-    id: String,
-    /// Sample CSV: hole?, x/y (projected, with --epsg) or lon/lat (WGS84), optional z, value columns.
-    #[arg(long)]
-    samples: PathBuf,
-    /// Value column, with its unit in the header (`Cr2O3 [%]`) or in the cells; its name is the commodity.
-    #[arg(long)]
-    value: String,
-    /// EPSG code of projected x/y coordinates (lon/lat files go to the UTM zone of the TMF).
-    #[arg(long)]
-    epsg: Option<u16>,
-    /// Treat negative grades (below detection) as zero instead of rejecting the file.
-    #[arg(long)]
-    negative_to_zero: bool,
-    /// Variogram model: spherical, exponential, gaussian.
-    #[arg(long, default_value = "spherical")]
-    model: String,
-    /// Lag width, m (default: 1/20 of the sampled extent).
-    #[arg(long)]
-    lag: Option<f64>,
-    #[arg(long, default_value_t = 12)]
-    lags: usize,
-    /// Block size, m.
-    #[arg(long, default_value_t = 25.0)]
-    cell: f64,
-    /// Thickness, m (default: current volume / current area from the registry).
-    #[arg(long)]
-    thickness: Option<f64>,
-    /// Dry bulk density, t/m3 (default: the registry's current density).
-    #[arg(long)]
-    density: Option<f64>,
-    /// Neighbourhood: at least / at most this many samples.
-    #[arg(long, default_value_t = 4)]
-    min_samples: usize,
-    #[arg(long, default_value_t = 24)]
-    max_samples: usize,
-    /// Cut-offs for the grade-tonnage table, in the value's unit (default: 0 and quartiles).
-    #[arg(long, value_delimiter = ',')]
-    cutoffs: Vec<f64>,
-    /// CSV of true values (lon,lat or x,y and the value column) to report the estimation error.
-    #[arg(long)]
-    truth: Option<PathBuf>,
-    /// Write the variogram and grade-tonnage charts (SVG) into this directory.
-    #[arg(long)]
-    charts: Option<PathBuf>,
-    /// Write the block model as CSV.
-    #[arg(long)]
-    blocks: Option<PathBuf>,
-    #[arg(long)]
-    no_store: bool,
-    #[arg(long)]
-    json: bool,
+    /// Experimental variograms of a sampling campaign and the fitted model (chart, saved model).
+    Variogram(Box<variography::VariogramCmdArgs>),
+    /// Leave-one-out cross-validation of kriging, IDW and nearest neighbour on a campaign.
+    Crossval(Box<variography::CrossvalArgs>),
+    /// Estimate a TMF's resource from point samples or drillholes: variogram, block kriging over
+    /// the footprint, cross-validation, grade-tonnage, classification (stored on the TMF).
+    Estimate(Box<estimate::EstimateArgs>),
+    /// Re-classify a block model (from `estimate --blocks`) with other rules: Measured /
+    /// Indicated / Inferred resource table.
+    Classify(estimate::ClassifyArgs),
 }
 
 #[derive(Args, Clone)]

@@ -487,7 +487,7 @@ fn resource_estimate_runs_on_the_demo_campaign_and_is_stored() {
         blocks.to_str().unwrap(),
     ]);
     for expected in [
-        "variogram: spherical",
+        "variogram: nugget",
         "cross-validation",
         "Measured + Indicated",
         "against the truth",
@@ -559,4 +559,193 @@ fn resource_estimate_runs_on_the_demo_campaign_and_is_stored() {
         "Cu",
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--epsg"));
+}
+
+#[test]
+fn drillholes_variography_crossval_and_classification() {
+    let env = Env::new();
+    env.ok(&["demo"]);
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/demo/sampling/");
+    let (collars, surveys, intervals) = (
+        format!("{data}donskoy-collars.csv"),
+        format!("{data}donskoy-surveys.csv"),
+        format!("{data}donskoy-intervals.csv"),
+    );
+    let holes = [
+        "--collars",
+        collars.as_str(),
+        "--surveys",
+        surveys.as_str(),
+        "--intervals",
+        intervals.as_str(),
+        "--value",
+        "Cr2O3",
+    ];
+    let with = |head: &[&str], tail: &[&str]| -> Vec<String> {
+        head.iter()
+            .chain(holes.iter())
+            .chain(tail)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run_json = |args: Vec<String>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        env.json(&refs)
+    };
+    // Variography in 3-D: horizontal and downhole variograms, a saved anisotropic model.
+    let model = env.path("model.json");
+    let chart = env.path("variogram.svg");
+    let v = run_json(with(
+        &["variogram"],
+        &[
+            "--holes-as",
+            "3d",
+            "--save",
+            model.to_str().unwrap(),
+            "--chart",
+            chart.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    assert_eq!(v["dimension"], 3);
+    let names: Vec<&str> = v["experimental"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e[0].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["omnidirectional", "downhole"]);
+    let a = &v["model"]["structures"][0]["anisotropy"];
+    assert!(
+        a["range_vertical"].as_f64().unwrap() < a["range_major"].as_f64().unwrap(),
+        "{a}"
+    );
+    assert!(
+        std::fs::read_to_string(&chart)
+            .unwrap()
+            .contains("downhole")
+    );
+    // Cross-validation compares the estimators on the whole-hole composites.
+    let cv = run_json(with(&["crossval"], &["--json"]));
+    let methods: Vec<&str> = cv["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["ok", "sk", "idw", "nn"]);
+    for r in cv["results"].as_array().unwrap() {
+        assert_eq!(r["cross_validation"]["estimated"], 80, "{r}");
+    }
+    // 3-D estimate with the saved model and an ellipsoid search, checked against the truth.
+    let blocks = env.path("blocks.csv");
+    let gslib = env.path("blocks.gslib");
+    let truth = format!("{data}donskoy-truth-3d.csv");
+    let est = run_json(with(
+        &["estimate", "KZ-TMF-0012"],
+        &[
+            "--holes-as",
+            "3d",
+            "--variogram",
+            model.to_str().unwrap(),
+            "--search-ellipsoid",
+            "--truth",
+            &truth,
+            "--blocks",
+            blocks.to_str().unwrap(),
+            "--gslib",
+            gslib.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    assert_eq!(est["dimension"], 3);
+    assert!(est["blocks"]["count"].as_u64().unwrap() > 5000);
+    let rmse = est["truth_check"]["rmse"].as_f64().unwrap();
+    assert!(rmse < 2.0, "rmse {rmse}");
+    // Thickness from hole depths: the model's tonnes are those of the drilled volume.
+    let tonnes = est["blocks"]["tonnes"].as_f64().unwrap();
+    assert!((tonnes - 14.5e6).abs() < 0.1 * 14.5e6, "{tonnes}");
+    let gslib_text = std::fs::read_to_string(&gslib).unwrap();
+    let mut lines = gslib_text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("KZ-TMF-0012 Cr2O3 block model")
+    );
+    assert_eq!(lines.next(), Some("14"));
+    // Re-classification with stricter rules moves tonnes out of Measured, never changes the total.
+    let rules = env.path("rules.json");
+    std::fs::write(
+        &rules,
+        r#"{"measured": {"min_slope": 0.95, "min_samples": 20, "max_mean_distance": 150, "max_relative_variance": 0.1, "min_octants": 6},
+            "indicated": {"min_slope": 0.5, "min_samples": 6, "max_mean_distance": 500, "max_relative_variance": 0.8}}"#,
+    )
+    .unwrap();
+    let lenient = env.path("lenient.json");
+    std::fs::write(
+        &lenient,
+        r#"{"measured": {"min_slope": 0.8, "min_samples": 12, "max_mean_distance": 1000, "max_relative_variance": 0.5, "min_octants": 2},
+            "indicated": {"min_slope": 0.5, "min_samples": 6, "max_mean_distance": 2000, "max_relative_variance": 0.8}}"#,
+    )
+    .unwrap();
+    let loose = env.json(&[
+        "classify",
+        blocks.to_str().unwrap(),
+        "--rules",
+        lenient.to_str().unwrap(),
+        "--json",
+    ]);
+    let strict = env.json(&[
+        "classify",
+        blocks.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--json",
+    ]);
+    let line = |v: &serde_json::Value, class: &str| {
+        v["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["class"] == class)
+            .unwrap()["tonnes"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(line(&loose, "Measured") > 0.0);
+    assert!(line(&strict, "Measured") < line(&loose, "Measured"));
+    let total = |v: &serde_json::Value| line(v, "Measured + Indicated") + line(v, "Inferred");
+    assert!((total(&strict) - total(&loose)).abs() < 1e-6 * total(&loose));
+    // Bad drillhole tables are refused with file, row and field, and nothing is stored.
+    let bad = env.path("bad-intervals.csv");
+    std::fs::write(
+        &bad,
+        "HOLEID,FROM,TO,Cr2O3 [%]\nDH-001,0,1.5,30\nDH-001,1,2,31\nNOPE,0,1,20\n",
+    )
+    .unwrap();
+    let out = env.qaita(&[
+        "estimate",
+        "KZ-TMF-0012",
+        "--collars",
+        &collars,
+        "--intervals",
+        bad.to_str().unwrap(),
+        "--value",
+        "Cr2O3",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad-intervals.csv")
+            && stderr.contains("row 3")
+            && stderr.contains("overlaps"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("row 4") && stderr.contains("NOPE has no collar"),
+        "{stderr}"
+    );
+    let shown = env.json(&["show", "KZ-TMF-0012", "--json"]);
+    assert_eq!(shown["derived"]["resource_estimate"]["version"], 1);
 }

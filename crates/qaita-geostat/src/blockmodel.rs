@@ -12,6 +12,8 @@ use crate::kriging::{Estimate, Status};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cell {
     pub centre: [f64; 2],
+    /// Elevation of the cell's centre (0 for the columns of a 2-D model).
+    pub z: f64,
     /// Share of the cell inside the footprint (0..1].
     pub fraction: f64,
     /// Area inside the footprint, m2.
@@ -67,12 +69,47 @@ pub fn cells(
             }
             out.push(Cell {
                 centre: [cx, cy],
+                z: 0.0,
                 fraction: (area / full).min(1.0),
                 area,
                 thickness: t,
                 density: d,
                 tonnes: area * t * d,
             });
+        }
+    }
+    Ok(out)
+}
+
+/// Split each column into layers of `height` metres from its top surface `top(x, y)` down
+/// through its thickness (the last layer partial), for a 3-D model; tonnes are kept exactly.
+pub fn layers(
+    columns: &[Cell],
+    height: f64,
+    top: impl Fn(f64, f64) -> f64,
+) -> Result<Vec<Cell>, String> {
+    if height.is_nan() || height <= 0.0 {
+        return Err(format!("layer height {height} must be positive"));
+    }
+    let mut out = Vec::new();
+    for c in columns {
+        let surface = top(c.centre[0], c.centre[1]);
+        if !surface.is_finite() {
+            return Err(format!(
+                "no top surface at ({:.1}, {:.1})",
+                c.centre[0], c.centre[1]
+            ));
+        }
+        let mut depth = 0.0;
+        while depth < c.thickness - 1e-9 {
+            let part = height.min(c.thickness - depth);
+            out.push(Cell {
+                z: surface - depth - part / 2.0,
+                thickness: part,
+                tonnes: c.area * part * c.density,
+                ..c.clone()
+            });
+            depth += part;
         }
     }
     Ok(out)
@@ -129,11 +166,14 @@ pub struct Criteria {
     pub max_mean_distance: f64,
     /// Kriging variance relative to the sill, at most.
     pub max_relative_variance: f64,
+    /// Octants (quadrants for 2-D data) around the cell holding a sample, at least.
+    #[serde(default)]
+    pub min_octants: usize,
 }
 
-/// Classification rules (rules of thumb, configurable): by default Measured needs slope >= 0.8
-/// and 12 samples within 50 m on average, Indicated slope >= 0.5 and 6 samples within 100 m;
-/// any other estimated cell is Inferred.
+/// Classification rules (rules of thumb, configurable): by default Measured needs slope >= 0.8,
+/// 12 samples within 50 m on average in at least 3 octants, Indicated slope >= 0.5 and 6 samples
+/// within 100 m in at least 2; any other estimated cell is Inferred.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ClassificationRules {
     pub measured: Criteria,
@@ -148,12 +188,14 @@ impl Default for ClassificationRules {
                 min_samples: 12,
                 max_mean_distance: 50.0,
                 max_relative_variance: 0.5,
+                min_octants: 3,
             },
             indicated: Criteria {
                 min_slope: 0.5,
                 min_samples: 6,
                 max_mean_distance: 100.0,
                 max_relative_variance: 0.8,
+                min_octants: 2,
             },
         }
     }
@@ -169,6 +211,7 @@ impl ClassificationRules {
                 && e.samples >= c.min_samples
                 && e.mean_distance <= c.max_mean_distance
                 && e.variance / sill <= c.max_relative_variance
+                && e.octants >= c.min_octants
         };
         if meets(&self.measured) {
             Category::Measured
@@ -237,8 +280,25 @@ mod tests {
             slope,
             samples,
             mean_distance: 20.0,
+            octants: 4,
             status: Status::Ok,
         }
+    }
+
+    #[test]
+    fn layers_keep_the_tonnes_of_their_columns() {
+        let square = MultiPolygon::new(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 20.0, y: 0.0), (x: 20.0, y: 20.0), (x: 0.0, y: 20.0), (x: 0.0, y: 0.0)],
+        ]);
+        let columns = cells(&square, [10.0, 10.0], |x, _| 3.0 + x / 10.0, |_, _| 1.6).unwrap();
+        let layered = layers(&columns, 1.5, |_, _| 100.0).unwrap();
+        let total = |c: &[Cell]| c.iter().map(|c| c.tonnes).sum::<f64>();
+        assert!((total(&columns) - total(&layered)).abs() < 1e-6);
+        // Columns of 3.5 m and 4.5 m: 3 layers each, the last of 0.5 m and 1.5 m.
+        assert_eq!(layered.len(), 12);
+        assert!((layered[0].z - 99.25).abs() < 1e-12);
+        assert!((layered[2].thickness - 0.5).abs() < 1e-12 && (layered[2].z - 96.75).abs() < 1e-12);
+        assert!(layers(&columns, 0.0, |_, _| 0.0).is_err());
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //!
 //! Neighbourhood: the `max` nearest samples within `radius` (Euclidean, in metres), optionally
 //! at most `per_octant` from each octant around the target; at least `min` are required.
+//! With a search ellipsoid ([`Samples::with_search`]) distances are anisotropic: metres along
+//! the ellipsoid's major axis after scaling the other axes to it.
 //! **Tie-break:** samples at exactly the same distance are taken in ascending sample index, so
 //! results never depend on tree layout or thread scheduling.
 
@@ -64,6 +66,8 @@ pub struct Estimate {
     pub slope: f64,
     pub samples: usize,
     pub mean_distance: f64,
+    /// Octants around the target (quadrants for 2-D data) holding at least one sample used.
+    pub octants: usize,
     pub status: Status,
 }
 
@@ -75,9 +79,38 @@ impl Estimate {
             slope: f64::NAN,
             samples,
             mean_distance: f64::NAN,
+            octants: 0,
             status,
         }
     }
+}
+
+/// Which estimator: kriging, inverse distance weighting or nearest neighbour.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    Kriging(KrigingKind),
+    /// Weights 1 / d^power over the neighbourhood.
+    Idw {
+        power: f64,
+    },
+    /// The nearest sample within the search radius (polygonal estimate).
+    Nearest,
+}
+
+/// The octant of `p` seen from `target` (bit 0: east, 1: north, 2: above).
+fn octant(target: &Point, p: &Point) -> usize {
+    usize::from(p[0] >= target[0])
+        | usize::from(p[1] >= target[1]) << 1
+        | usize::from(p[2] >= target[2]) << 2
+}
+
+/// How many octants around `target` hold at least one of `near`.
+fn occupied_octants(samples: &Samples, target: &Point, near: &[(usize, f64)]) -> usize {
+    let mask = near.iter().fold(0u8, |m, (s, _)| {
+        m | 1 << octant(target, &samples.points[*s])
+    });
+    mask.count_ones() as usize
 }
 
 /// Block discretisation: the block is a box of `size` around the target, represented by a
@@ -114,6 +147,8 @@ impl Block {
 pub struct Samples {
     pub points: Vec<Point>,
     pub values: Vec<f64>,
+    /// Search ellipsoid: the trees hold the points in its isotropic space.
+    search: Option<crate::variogram::Anisotropy>,
     /// k-d tree for plain k-nearest queries (the common, fast path).
     kd: kiddo::ImmutableKdTree<f64, 3>,
     /// R-tree for incremental nearest-first walks (octant limits, long runs of ties).
@@ -123,6 +158,16 @@ pub struct Samples {
 impl Samples {
     /// Index samples. Locations and values must be finite (the caller reports bad rows).
     pub fn new(points: Vec<Point>, values: Vec<f64>) -> Result<Self, String> {
+        Self::with_search(points, values, None)
+    }
+
+    /// Index samples for searches in an ellipsoid (`None`: a sphere). The neighbourhood's
+    /// radius is then measured along the ellipsoid's major axis.
+    pub fn with_search(
+        points: Vec<Point>,
+        values: Vec<f64>,
+        search: Option<crate::variogram::Anisotropy>,
+    ) -> Result<Self, String> {
         if points.len() != values.len() {
             return Err(format!(
                 "{} locations but {} values",
@@ -135,18 +180,30 @@ impl Samples {
         {
             return Err(format!("sample {i} has a non-finite coordinate or value"));
         }
+        if let Some(a) = &search
+            && ![a.range_major, a.range_minor, a.range_vertical]
+                .iter()
+                .all(|r| r.is_finite() && *r > 0.0)
+        {
+            return Err("search ellipsoid radii must be positive".into());
+        }
+        let searched: Vec<Point> = match &search {
+            Some(a) => points.iter().map(|p| a.to_isotropic(p)).collect(),
+            None => points.clone(),
+        };
         let tree = RTree::bulk_load(
-            points
+            searched
                 .iter()
                 .enumerate()
                 .map(|(i, p)| GeomWithData::new(*p, i))
                 .collect(),
         );
-        let kd = kiddo::ImmutableKdTree::new_from_slice(&points)
+        let kd = kiddo::ImmutableKdTree::new_from_slice(&searched)
             .map_err(|e| format!("cannot index the samples: {e:?}"))?;
         Ok(Samples {
             points,
             values,
+            search,
             kd,
             tree,
         })
@@ -168,12 +225,16 @@ impl Samples {
         nb: &Neighbourhood,
         exclude: Option<usize>,
     ) -> Vec<(usize, f64)> {
+        let target = match &self.search {
+            Some(a) => a.to_isotropic(target),
+            None => *target,
+        };
         if nb.per_octant.is_none()
-            && let Some(found) = self.nearest_kd(target, nb, exclude)
+            && let Some(found) = self.nearest_kd(&target, nb, exclude)
         {
             return found;
         }
-        self.nearest_walk(target, nb, exclude)
+        self.nearest_walk(&target, nb, exclude)
     }
 
     /// k nearest from the k-d tree, with a few extra to settle ties by index; `None` when ties
@@ -235,10 +296,7 @@ impl Samples {
                 continue;
             }
             if let Some(limit) = nb.per_octant {
-                let p = entry.geom();
-                let o = usize::from(p[0] >= target[0])
-                    | usize::from(p[1] >= target[1]) << 1
-                    | usize::from(p[2] >= target[2]) << 2;
+                let o = octant(target, entry.geom());
                 if octants[o] >= limit {
                     continue;
                 }
@@ -417,6 +475,7 @@ fn krige_cached(
         slope,
         samples: n,
         mean_distance: near.iter().map(|(_, d)| d).sum::<f64>() / n as f64,
+        octants: occupied_octants(samples, target, &near),
         status: Status::Ok,
     }
 }
@@ -457,38 +516,63 @@ pub fn krige(
         .collect()
 }
 
+/// Inverse distance weighting with `power` at one target (`exclude` leaves one sample out); a
+/// sample at the target gives its value exactly.
+fn idw_one(
+    samples: &Samples,
+    nb: &Neighbourhood,
+    target: &Point,
+    power: f64,
+    exclude: Option<usize>,
+) -> Estimate {
+    let near = samples.neighbours(target, nb, exclude);
+    if near.len() < nb.min.max(1) {
+        return Estimate::failed(
+            Status::TooFewSamples(format!(
+                "{} samples in the neighbourhood, {} required",
+                near.len(),
+                nb.min.max(1)
+            )),
+            near.len(),
+        );
+    }
+    let value = match near.iter().find(|(_, d)| *d == 0.0) {
+        Some((s, _)) => samples.values[*s],
+        None => {
+            let w: Vec<f64> = near.iter().map(|(_, d)| d.powf(-power)).collect();
+            near.iter()
+                .zip(&w)
+                .map(|((s, _), w)| w * samples.values[*s])
+                .sum::<f64>()
+                / w.iter().sum::<f64>()
+        }
+    };
+    Estimate {
+        value,
+        variance: f64::NAN,
+        slope: f64::NAN,
+        samples: near.len(),
+        mean_distance: near.iter().map(|(_, d)| d).sum::<f64>() / near.len() as f64,
+        octants: occupied_octants(samples, target, &near),
+        status: Status::Ok,
+    }
+}
+
+/// The nearest-neighbour search: one sample within the radius.
+fn nearest_only(nb: &Neighbourhood) -> Neighbourhood {
+    Neighbourhood {
+        min: 1,
+        max: 1,
+        radius: nb.radius,
+        per_octant: None,
+    }
+}
+
 /// Inverse distance weighting with `power`; a sample at the target gives its value exactly.
 pub fn idw(samples: &Samples, nb: &Neighbourhood, targets: &[Point], power: f64) -> Vec<Estimate> {
     targets
         .par_iter()
-        .map(|t| {
-            let near = samples.neighbours(t, nb, None);
-            if near.len() < nb.min.max(1) {
-                return Estimate::failed(
-                    Status::TooFewSamples(format!("{} samples in the neighbourhood", near.len())),
-                    near.len(),
-                );
-            }
-            let value = match near.iter().find(|(_, d)| *d == 0.0) {
-                Some((s, _)) => samples.values[*s],
-                None => {
-                    let w: Vec<f64> = near.iter().map(|(_, d)| d.powf(-power)).collect();
-                    near.iter()
-                        .zip(&w)
-                        .map(|((s, _), w)| w * samples.values[*s])
-                        .sum::<f64>()
-                        / w.iter().sum::<f64>()
-                }
-            };
-            Estimate {
-                value,
-                variance: f64::NAN,
-                slope: f64::NAN,
-                samples: near.len(),
-                mean_distance: near.iter().map(|(_, d)| d).sum::<f64>() / near.len() as f64,
-                status: Status::Ok,
-            }
-        })
+        .map(|t| idw_one(samples, nb, t, power, None))
         .collect()
 }
 
@@ -503,6 +587,23 @@ pub fn nearest(samples: &Samples, radius: f64, targets: &[Point]) -> Vec<Estimat
     idw(samples, &nb, targets, 1.0)
 }
 
+/// Estimate every target with `estimator`, in parallel, results in target order. IDW and
+/// nearest neighbour estimate at the target point (block discretisation is for kriging).
+pub fn estimate(
+    samples: &Samples,
+    model: &VariogramModel,
+    estimator: Estimator,
+    nb: &Neighbourhood,
+    targets: &[Point],
+    block: Option<&Block>,
+) -> Vec<Estimate> {
+    match estimator {
+        Estimator::Kriging(kind) => krige(samples, model, kind, nb, targets, block),
+        Estimator::Idw { power } => idw(samples, nb, targets, power),
+        Estimator::Nearest => idw(samples, &nearest_only(nb), targets, 1.0),
+    }
+}
+
 /// Leave-one-out cross-validation statistics.
 #[derive(Debug, Clone, Serialize)]
 pub struct CrossValidation {
@@ -514,31 +615,54 @@ pub struct CrossValidation {
     pub mean_standardised_squared_error: f64,
 }
 
-/// Re-estimate every sample from the others.
+/// Re-estimate every sample from the others by kriging.
 pub fn cross_validate(
     samples: &Samples,
     model: &VariogramModel,
     kind: KrigingKind,
     nb: &Neighbourhood,
 ) -> CrossValidation {
+    cross_validate_with(samples, model, Estimator::Kriging(kind), nb)
+}
+
+/// Re-estimate every sample from the others with any estimator (the standardised error needs a
+/// kriging variance, so it is NaN for IDW and nearest neighbour).
+pub fn cross_validate_with(
+    samples: &Samples,
+    model: &VariogramModel,
+    estimator: Estimator,
+    nb: &Neighbourhood,
+) -> CrossValidation {
     let results: Vec<(f64, f64)> = (0..samples.len())
         .into_par_iter()
         .filter_map(|i| {
-            let e = krige_one(samples, model, kind, nb, &samples.points[i], None, Some(i));
+            let target = &samples.points[i];
+            let e = match estimator {
+                Estimator::Kriging(kind) => {
+                    krige_one(samples, model, kind, nb, target, None, Some(i))
+                }
+                Estimator::Idw { power } => idw_one(samples, nb, target, power, Some(i)),
+                Estimator::Nearest => idw_one(samples, &nearest_only(nb), target, 1.0, Some(i)),
+            };
             (e.status == Status::Ok).then(|| (e.value - samples.values[i], e.variance))
         })
         .collect();
     let n = results.len().max(1) as f64;
+    let standardised = if matches!(estimator, Estimator::Kriging(_)) {
+        results
+            .iter()
+            .filter(|(_, v)| *v > 0.0)
+            .map(|(e, v)| e * e / v)
+            .sum::<f64>()
+            / n
+    } else {
+        f64::NAN
+    };
     CrossValidation {
         estimated: results.len(),
         failed: samples.len() - results.len(),
         mean_error: results.iter().map(|(e, _)| e).sum::<f64>() / n,
         rmse: (results.iter().map(|(e, _)| e * e).sum::<f64>() / n).sqrt(),
-        mean_standardised_squared_error: results
-            .iter()
-            .filter(|(_, v)| *v > 0.0)
-            .map(|(e, v)| e * e / v)
-            .sum::<f64>()
-            / n,
+        mean_standardised_squared_error: standardised,
     }
 }

@@ -88,10 +88,33 @@ impl Anisotropy {
         ];
         r.map(|row| row.map(|v| v / self.range_major))
     }
+
+    /// The lag vector `h` in the space where this ellipsoid is a sphere of radius
+    /// `range_major` (for anisotropic searches: Euclidean distance there is anisotropic
+    /// distance in metres along the major axis).
+    pub fn to_isotropic(&self, h: &Point) -> Point {
+        let m = self.matrix();
+        [0, 1, 2].map(|i| (m[i][0] * h[0] + m[i][1] * h[1] + m[i][2] * h[2]) * self.range_major)
+    }
+}
+
+/// What a saved structure holds; the rotation matrix is rebuilt on reading.
+#[derive(Deserialize)]
+struct StructureSpec {
+    shape: Shape,
+    sill: f64,
+    anisotropy: Anisotropy,
+}
+
+impl From<StructureSpec> for Structure {
+    fn from(s: StructureSpec) -> Self {
+        Structure::new(s.shape, s.sill, s.anisotropy)
+    }
 }
 
 /// One nested structure: shape, contribution to the sill, anisotropic ranges.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StructureSpec")]
 pub struct Structure {
     pub shape: Shape,
     pub sill: f64,
@@ -226,6 +249,41 @@ pub fn experimental(
         [az.sin() * dip.cos(), az.cos() * dip.cos(), -dip.sin()]
     });
     let cos_tol = direction.map(|d| d.tolerance.to_radians().cos());
+    experimental_by(points, values, lag, lags, |h| {
+        let d = (h[0] * h[0] + h[1] * h[1] + h[2] * h[2]).sqrt();
+        if let (Some(u), Some(ct), Some(dir)) = (unit, cos_tol, direction) {
+            let along = (h[0] * u[0] + h[1] * u[1] + h[2] * u[2]).abs();
+            let across = (d * d - along * along).max(0.0).sqrt();
+            if along / d < ct || across > dir.bandwidth {
+                return None;
+            }
+        }
+        Some(d)
+    })
+}
+
+/// Horizontal experimental semivariogram of 3-D data: pairs whose vertical separation is at
+/// most `vertical_tolerance` metres, binned by horizontal separation, all azimuths.
+pub fn experimental_horizontal(
+    points: &[Point],
+    values: &[f64],
+    lag: f64,
+    lags: usize,
+    vertical_tolerance: f64,
+) -> Vec<LagBin> {
+    experimental_by(points, values, lag, lags, |h| {
+        (h[2].abs() <= vertical_tolerance).then(|| (h[0] * h[0] + h[1] * h[1]).sqrt())
+    })
+}
+
+/// Bin the pairs `separation` accepts (it maps a lag vector to the distance to bin by).
+fn experimental_by(
+    points: &[Point],
+    values: &[f64],
+    lag: f64,
+    lags: usize,
+    separation: impl Fn(&[f64; 3]) -> Option<f64> + Sync,
+) -> Vec<LagBin> {
     let max = lag * (lags as f64 + 0.5);
     let empty = || {
         (
@@ -243,16 +301,11 @@ pub fn experimental(
                     points[j][1] - points[i][1],
                     points[j][2] - points[i][2],
                 ];
-                let d = (h[0] * h[0] + h[1] * h[1] + h[2] * h[2]).sqrt();
+                let Some(d) = separation(&h) else {
+                    continue;
+                };
                 if d == 0.0 || d > max {
                     continue;
-                }
-                if let (Some(u), Some(ct), Some(dir)) = (unit, cos_tol, direction) {
-                    let along = (h[0] * u[0] + h[1] * u[1] + h[2] * u[2]).abs();
-                    let across = (d * d - along * along).max(0.0).sqrt();
-                    if along / d < ct || across > dir.bandwidth {
-                        continue;
-                    }
                 }
                 let k = (d / lag).round() as usize;
                 if k == 0 || k > lags {
@@ -339,6 +392,17 @@ pub fn fit(bins: &[LagBin], shape: Shape) -> Result<Fit, String> {
             .sum();
         (c0, c1, sse)
     };
+    let range = search_range(bins, |range| solve(range).2);
+    let (nugget, sill, weighted_sse) = solve(range);
+    Ok(Fit {
+        model: VariogramModel::isotropic(shape, nugget, sill, range),
+        weighted_sse,
+    })
+}
+
+/// The range minimising `sse`: a log-spaced scan from a quarter of the shortest lag to three
+/// times the longest, refined by golden-section search.
+fn search_range(bins: &[LagBin], sse: impl Fn(f64) -> f64) -> f64 {
     let h_max = bins.iter().map(|b| b.distance).fold(0.0, f64::max);
     let h_min = bins
         .iter()
@@ -349,9 +413,9 @@ pub fn fit(bins: &[LagBin], shape: Shape) -> Result<Fit, String> {
     let mut best = (lo, f64::INFINITY);
     for i in 0..=steps {
         let x = lo + (hi - lo) * i as f64 / steps as f64;
-        let sse = solve(x.exp()).2;
-        if sse < best.1 {
-            best = (x, sse);
+        let value = sse(x.exp());
+        if value < best.1 {
+            best = (x, value);
         }
     }
     let step = (hi - lo) / steps as f64;
@@ -360,18 +424,81 @@ pub fn fit(bins: &[LagBin], shape: Shape) -> Result<Fit, String> {
     for _ in 0..80 {
         let c = b - ratio * (b - a);
         let d = a + ratio * (b - a);
-        if solve(c.exp()).2 < solve(d.exp()).2 {
+        if sse(c.exp()) < sse(d.exp()) {
             b = d
         } else {
             a = c
         }
     }
-    let range = (0.5 * (a + b)).exp();
-    let (nugget, sill, weighted_sse) = solve(range);
+    (0.5 * (a + b)).exp()
+}
+
+/// Fit a geometrically anisotropic 2-D model from directional experimental variograms along
+/// `azimuth` and at right angles to it: nugget, sill and range from the first, then the second
+/// range with nugget and sill held (geometric anisotropy shares them). If the second range comes
+/// out longer, it is the major axis and the azimuth turns by 90 degrees. GSLIB angles.
+pub fn fit_anisotropic(
+    along: &[LagBin],
+    across: &[LagBin],
+    shape: Shape,
+    azimuth: f64,
+) -> Result<Fit, String> {
+    let first = fit(along, shape).map_err(|e| format!("along azimuth {azimuth}: {e}"))?;
+    if across.len() < 3 {
+        return Err(format!(
+            "across azimuth {azimuth}: {} lag bins with pairs, at least 3 are needed (widen the tolerance or bandwidth)",
+            across.len()
+        ));
+    }
+    let nugget = first.model.nugget;
+    let sill = first.model.sill() - nugget;
+    let range_along = first.model.structures[0].anisotropy.range_major;
+    let (range_across, sse_across) = fit_range(across, shape, nugget, sill);
+    let (major, minor, azimuth) = if range_across > range_along {
+        (
+            range_across,
+            range_along,
+            (azimuth + 90.0).rem_euclid(180.0),
+        )
+    } else {
+        (range_along, range_across, azimuth.rem_euclid(180.0))
+    };
+    let model = VariogramModel {
+        nugget,
+        structures: vec![Structure::new(
+            shape,
+            sill,
+            Anisotropy {
+                range_major: major,
+                range_minor: minor,
+                range_vertical: minor,
+                azimuth,
+                dip: 0.0,
+                rake: 0.0,
+            },
+        )],
+    };
     Ok(Fit {
-        model: VariogramModel::isotropic(shape, nugget, sill, range),
-        weighted_sse,
+        weighted_sse: first.weighted_sse + sse_across,
+        model,
     })
+}
+
+/// The range along another axis of a geometrically anisotropic model whose nugget and sill are
+/// already known (e.g. the vertical range from a downhole variogram), by weighted least squares;
+/// returns the range and the weighted SSE.
+pub fn fit_range(bins: &[LagBin], shape: Shape, nugget: f64, sill: f64) -> (f64, f64) {
+    let weighted = |range: f64| -> f64 {
+        let m = VariogramModel::isotropic(shape, nugget, sill, range);
+        bins.iter()
+            .map(|b| {
+                b.pairs as f64 / (b.distance * b.distance)
+                    * (m.gamma([b.distance, 0.0, 0.0]) - b.gamma).powi(2)
+            })
+            .sum()
+    };
+    let range = search_range(bins, weighted);
+    (range, weighted(range))
 }
 
 #[cfg(test)]
@@ -455,6 +582,33 @@ mod tests {
         assert!((fit.model.nugget - 0.2).abs() < 1e-3, "{:?}", fit.model);
         assert!((fit.model.sill() - 1.2).abs() < 1e-3);
         assert!((fit.model.structures[0].anisotropy.range_major - 120.0).abs() < 0.5);
+    }
+
+    #[test]
+    fn anisotropic_fit_recovers_axes_and_turns_the_azimuth_when_needed() {
+        let bins = |range: f64| -> Vec<LagBin> {
+            let m = VariogramModel::isotropic(Shape::Spherical, 0.1, 1.0, range);
+            (1..=15)
+                .map(|k| {
+                    let h = k as f64 * 15.0;
+                    LagBin {
+                        distance: h,
+                        gamma: m.gamma([h, 0.0, 0.0]),
+                        pairs: 50,
+                    }
+                })
+                .collect()
+        };
+        let fit = fit_anisotropic(&bins(200.0), &bins(80.0), Shape::Spherical, 30.0).unwrap();
+        let a = fit.model.structures[0].anisotropy;
+        assert!((a.range_major - 200.0).abs() < 1.0, "{a:?}");
+        assert!((a.range_minor - 80.0).abs() < 1.0, "{a:?}");
+        assert_eq!(a.azimuth, 30.0);
+        assert!((fit.model.nugget - 0.1).abs() < 1e-3);
+        let turned = fit_anisotropic(&bins(80.0), &bins(200.0), Shape::Spherical, 30.0).unwrap();
+        let t = turned.model.structures[0].anisotropy;
+        assert_eq!(t.azimuth, 120.0);
+        assert!((t.range_major - 200.0).abs() < 1.0 && (t.range_minor - 80.0).abs() < 1.0);
     }
 
     #[test]

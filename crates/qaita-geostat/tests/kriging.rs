@@ -3,9 +3,10 @@
 
 use nalgebra::{DMatrix, DVector};
 use qaita_geostat::kriging::{
-    KrigingKind, Neighbourhood, Samples, Status, cross_validate, idw, krige, nearest,
+    Estimator, KrigingKind, Neighbourhood, Samples, Status, cross_validate, cross_validate_with,
+    idw, krige, nearest,
 };
-use qaita_geostat::variogram::{Point, Shape, VariogramModel};
+use qaita_geostat::variogram::{Anisotropy, Point, Shape, VariogramModel};
 
 fn scattered(n: usize) -> (Vec<Point>, Vec<f64>) {
     // Deterministic scatter (golden-angle spiral) with a smooth field plus wiggle.
@@ -337,4 +338,58 @@ fn idw_nearest_and_cross_validation() {
         cv.rmse > 0.0 && cv.rmse < 1.0 && cv.mean_error.abs() < 0.2,
         "{cv:?}"
     );
+}
+
+#[test]
+fn cross_validation_of_idw_and_nearest_leaves_the_sample_out() {
+    let (points, values) = scattered(50);
+    let samples = Samples::new(points, values).unwrap();
+    let nb = Neighbourhood {
+        min: 1,
+        max: 12,
+        radius: 300.0,
+        per_octant: None,
+    };
+    for estimator in [Estimator::Idw { power: 2.0 }, Estimator::Nearest] {
+        let cv = cross_validate_with(&samples, &model(), estimator, &nb);
+        assert_eq!(cv.estimated, 50);
+        // Had the sample itself been used, every error would be zero.
+        assert!(cv.rmse > 0.01, "{estimator:?}: {cv:?}");
+        assert!(cv.mean_standardised_squared_error.is_nan());
+    }
+}
+
+#[test]
+fn ellipsoid_search_prefers_the_major_axis_and_octants_are_counted() {
+    // Samples 30 m north and ~11 m east-south-east of the origin: a north-south ellipsoid of
+    // 100 x 10 m sees the northern one as nearer (0.3 of its radius) than the other (~1.0).
+    let points = vec![[0.0, 30.0, 0.0], [10.0, -5.0, 0.0], [-40.0, -40.0, 0.0]];
+    let values = vec![1.0, 2.0, 3.0];
+    let ellipsoid = Anisotropy {
+        range_major: 100.0,
+        range_minor: 10.0,
+        range_vertical: 10.0,
+        azimuth: 0.0,
+        dip: 0.0,
+        rake: 0.0,
+    };
+    let one = Neighbourhood {
+        min: 1,
+        max: 1,
+        radius: 1000.0,
+        per_octant: None,
+    };
+    let round = Samples::new(points.clone(), values.clone()).unwrap();
+    let stretched = Samples::with_search(points, values, Some(ellipsoid)).unwrap();
+    let target = [0.0, 0.0, 0.0];
+    assert_eq!(round.neighbours(&target, &one, None)[0].0, 1);
+    let (nearest, distance) = stretched.neighbours(&target, &one, None)[0];
+    assert_eq!(nearest, 0);
+    assert!((distance - 30.0).abs() < 1e-9, "{distance}");
+    // All three samples: the north-east, south-east and south-west quadrants are occupied
+    // (a coordinate equal to the target's counts as east / north / above).
+    let all = Neighbourhood { max: 3, ..one };
+    let e = &idw(&round, &all, &[target], 2.0)[0];
+    assert_eq!(e.samples, 3);
+    assert_eq!(e.octants, 3);
 }

@@ -5,6 +5,7 @@
 //! The flat layout (one row per TMF) is shared by CSV, XLSX and GeoJSON properties, so an
 //! export imports back unchanged: see [`flat`].
 
+pub mod drillholes;
 pub mod flat;
 pub mod read;
 pub mod samples;

@@ -33,7 +33,8 @@ use db::{Conn, Row, Val};
 pub enum StoreError {
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("PostgreSQL: {0}")]
+    /// The server's own message when there is one ("db error" alone says nothing).
+    #[error("PostgreSQL: {}", .0.as_db_error().map_or_else(|| .0.to_string(), |d| d.to_string()))]
     Postgres(#[from] postgres::Error),
     #[error("stored document is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),

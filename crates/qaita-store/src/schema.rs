@@ -138,10 +138,13 @@ CREATE INDEX analysis_tmf ON analysis(tmf_id, kind, id);
 /// Bring the schema up to date. Refuses a database written by a newer Qaita.
 pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
     if conn.backend() == Backend::Postgres {
-        conn.batch(
-            // Serialised: two first-time connections would otherwise race on pg_extension.
-            "SELECT pg_advisory_lock(7271736); CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public; SELECT pg_advisory_unlock(7271736)",
-        ).map_err(|e| {
+        // Serialised: two first-time connections would otherwise race on pg_extension. Each
+        // statement runs on its own, so the extension is committed before the lock is released
+        // (one multi-statement batch would be one implicit transaction).
+        conn.batch("SELECT pg_advisory_lock(7271736)")?;
+        let created = conn.batch("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public");
+        conn.batch("SELECT pg_advisory_unlock(7271736)")?;
+        created.map_err(|e| {
             StoreError::Setup(format!(
                 "PostGIS is required on PostgreSQL and could not be enabled ({e}); install the package \
                  postgresql-<version>-postgis-3 on the database server or run CREATE EXTENSION postgis as a superuser"
