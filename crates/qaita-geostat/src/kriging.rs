@@ -149,6 +149,8 @@ pub struct Samples {
     pub values: Vec<f64>,
     /// Search ellipsoid: the trees hold the points in its isotropic space.
     search: Option<crate::variogram::Anisotropy>,
+    /// The points in the search space (the points themselves without an ellipsoid).
+    searched: Vec<Point>,
     /// k-d tree for plain k-nearest queries (the common, fast path).
     kd: kiddo::ImmutableKdTree<f64, 3>,
     /// R-tree for incremental nearest-first walks (octant limits, long runs of ties).
@@ -204,6 +206,7 @@ impl Samples {
             points,
             values,
             search,
+            searched,
             kd,
             tree,
         })
@@ -237,6 +240,57 @@ impl Samples {
         self.nearest_walk(&target, nb, exclude)
     }
 
+    /// Neighbours of consecutive, nearby targets (a run of grid nodes): one k-d tree query
+    /// fetches about twice the samples needed around the first target, and the following
+    /// targets select theirs from those candidates as long as that is provably exact (the k-th
+    /// distance stays inside what the candidates cover). The same samples as
+    /// [`Self::neighbours`], but in ascending sample index rather than by distance.
+    pub fn neighbours_in_run(
+        &self,
+        target: &Point,
+        nb: &Neighbourhood,
+        candidates: &mut Option<Candidates>,
+    ) -> Vec<(usize, f64)> {
+        if nb.per_octant.is_some() {
+            let mut found = self.neighbours(target, nb, None);
+            found.sort_unstable_by_key(|f| f.0);
+            return found;
+        }
+        let t = match &self.search {
+            Some(a) => a.to_isotropic(target),
+            None => *target,
+        };
+        for refreshed in [false, true] {
+            if refreshed || candidates.is_none() {
+                let count = (2 * nb.max + 16).min(self.points.len());
+                let Some(k) = std::num::NonZero::new(count) else {
+                    return Vec::new();
+                };
+                let found = self
+                    .kd
+                    .query(&t)
+                    .nearest_n::<kiddo::SquaredEuclidean<f64>>(k)
+                    .execute();
+                *candidates = Some(Candidates {
+                    centre: t,
+                    reach: found.iter().map(|r| r.distance).fold(0.0, f64::max).sqrt(),
+                    complete: count == self.points.len(),
+                    indices: found.iter().map(|r| r.item as usize).collect(),
+                    scratch: Vec::with_capacity(count),
+                });
+            }
+            let Some(c) = candidates.as_mut() else {
+                break;
+            };
+            if let Some(found) = c.select(&t, &self.searched, nb) {
+                return found;
+            }
+        }
+        let mut found = self.neighbours(target, nb, None);
+        found.sort_unstable_by_key(|f| f.0);
+        found
+    }
+
     /// k nearest from the k-d tree, with a few extra to settle ties by index; `None` when ties
     /// run past the extras (then the exact walk decides).
     fn nearest_kd(
@@ -245,7 +299,8 @@ impl Samples {
         nb: &Neighbourhood,
         exclude: Option<usize>,
     ) -> Option<Vec<(usize, f64)>> {
-        const EXTRA: usize = 8;
+        // One more than asked: a tie between the k-th and (k+1)-th is handed to the exact walk.
+        const EXTRA: usize = 1;
         let want = (nb.max + EXTRA + usize::from(exclude.is_some())).min(self.points.len());
         let count = std::num::NonZero::new(want)?;
         let query = self
@@ -262,7 +317,7 @@ impl Samples {
             .map(|r| (r.item as usize, r.distance))
             .filter(|(i, _)| Some(*i) != exclude)
             .collect();
-        found.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        found.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         if results.len() == want
             && found.len() > nb.max
             && found.last().map(|l| l.1) == found.get(nb.max.saturating_sub(1)).map(|l| l.1)
@@ -311,76 +366,254 @@ impl Samples {
     }
 }
 
+/// Samples around an earlier target of a run, for [`Samples::neighbours_in_run`].
+pub struct Candidates {
+    centre: Point,
+    indices: Vec<usize>,
+    /// Distance from the centre to the farthest candidate: every other sample is at least
+    /// this far from the centre.
+    reach: f64,
+    /// The candidates are all the samples.
+    complete: bool,
+    scratch: Vec<(f64, usize)>,
+}
+
+impl Candidates {
+    /// The neighbours of `t` (search space) among the candidates, or `None` when they might
+    /// miss a nearer sample or a tie at the k-th place needs the exact walk.
+    fn select(
+        &mut self,
+        t: &Point,
+        searched: &[Point],
+        nb: &Neighbourhood,
+    ) -> Option<Vec<(usize, f64)>> {
+        let k = nb.max;
+        let d2 = |p: &Point| (p[0] - t[0]).powi(2) + (p[1] - t[1]).powi(2) + (p[2] - t[2]).powi(2);
+        self.scratch.clear();
+        self.scratch
+            .extend(self.indices.iter().map(|&i| (d2(&searched[i]), i)));
+        let order = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        // Partition only: the k nearest in front (unordered), the (k+1)-th at index k.
+        let next = if self.scratch.len() > k {
+            self.scratch.select_nth_unstable_by(k, order);
+            Some(self.scratch[k].0)
+        } else {
+            None
+        };
+        self.scratch.truncate(k);
+        let kth = self
+            .scratch
+            .iter()
+            .map(|s| s.0)
+            .fold(f64::NEG_INFINITY, f64::max);
+        if !self.complete {
+            // Samples outside the candidates are at least reach - shift from t.
+            let shift = d2(&self.centre).sqrt();
+            if self.scratch.len() < k || kth.sqrt() >= self.reach - shift {
+                return None;
+            }
+        }
+        if next == Some(kth) {
+            return None;
+        }
+        let r2 = nb.radius * nb.radius;
+        let mut found: Vec<(usize, f64)> = self
+            .scratch
+            .iter()
+            .filter(|(d2, _)| *d2 <= r2)
+            .map(|(d2, i)| (*i, d2.sqrt()))
+            .collect();
+        found.sort_unstable_by_key(|f| f.0);
+        Some(found)
+    }
+}
+
 /// Average covariance between a point and the block points (or the point itself).
 fn cov_to_target(model: &VariogramModel, p: &Point, target: &[Point]) -> f64 {
     target.iter().map(|t| model.covariance(p, t)).sum::<f64>() / target.len() as f64
 }
 
-/// A factorised left-hand side for one neighbour set: consecutive targets (grid nodes) often
-/// share their neighbours, and then only the right-hand side changes.
+/// The factorised left-hand side for one neighbour set. Consecutive targets (grid nodes) mostly
+/// share their neighbours or differ by one or two samples, so the Cholesky factor is updated
+/// (rows removed and appended, O(n^2) each) rather than rebuilt (O(n^3)).
 struct Factorised {
-    neighbours: Vec<usize>,
-    /// The covariance matrix itself, so that the next neighbour set reuses the entries of the
-    /// samples it shares with this one.
-    covariance: DMatrix<f64>,
+    /// Sample indices in the factor's row order.
+    members: Vec<usize>,
+    /// (sample index, row) sorted by sample index, to compare with the next neighbour set.
+    sorted: Vec<(usize, usize)>,
     cholesky: nalgebra::Cholesky<f64, nalgebra::Dyn>,
-    /// C^-1 1 and 1' C^-1 1, for the ordinary-kriging constraint.
-    c_inv_ones: DVector<f64>,
-    ones_c_inv_ones: f64,
+    /// L^-1 z and L^-1 1 (C = L L'): with y = L^-1 c0 every quantity of the system is a dot
+    /// product, so each target costs one triangular solve.
+    values_l: DVector<f64>,
+    ones_l: DVector<f64>,
+    /// Updates since the last full factorisation (rounding grows with them).
+    updates: usize,
 }
 
-fn factorise(
-    samples: &Samples,
-    model: &VariogramModel,
-    near: &[(usize, f64)],
-    previous: Option<&Factorised>,
-) -> Result<Factorised, Status> {
-    let n = near.len();
-    let mut c = DMatrix::<f64>::zeros(n, n);
-    // Where each neighbour sat in the previous set, if it was there.
-    let old: Vec<Option<usize>> = near
-        .iter()
-        .map(|(s, _)| previous.and_then(|p| p.neighbours.iter().position(|o| o == s)))
-        .collect();
-    for (i, (si, _)) in near.iter().enumerate() {
-        for (j, (sj, _)) in near.iter().enumerate().skip(i) {
-            let v = match (previous, old[i], old[j]) {
-                (Some(p), Some(a), Some(b)) => p.covariance[(a, b)],
-                _ => model.covariance(&samples.points[*si], &samples.points[*sj]),
-            };
-            c[(i, j)] = v;
-            c[(j, i)] = v;
+/// Solve L y = b in place for the lower-triangular factor L (column-major, as nalgebra keeps
+/// it): the per-target hot loop, kept to contiguous column sweeps.
+fn forward_substitute(l: &DMatrix<f64>, y: &mut [f64]) {
+    let n = y.len();
+    let data = l.as_slice();
+    for j in 0..n {
+        let column = &data[j * n..(j + 1) * n];
+        let yj = y[j] / column[j];
+        y[j] = yj;
+        for (yi, lij) in y[j + 1..].iter_mut().zip(&column[j + 1..]) {
+            *yi -= lij * yj;
         }
     }
-    let sill = model.sill();
-    let cholesky = c.clone().cholesky().ok_or_else(|| {
-        Status::Singular(
-            "covariance matrix not positive definite (duplicate sample locations?)".into(),
-        )
-    })?;
-    // A tiny pivot means two samples carry (almost) the same information.
+}
+
+/// Updates allowed before the factor is rebuilt from scratch, bounding accumulated rounding.
+const MAX_UPDATES: usize = 64;
+
+fn singular_pivots(cholesky: &nalgebra::Cholesky<f64, nalgebra::Dyn>, sill: f64) -> bool {
     let smallest = cholesky
         .l_dirty()
         .diagonal()
         .iter()
         .fold(f64::INFINITY, |m, v| m.min(v.abs()));
-    if smallest * smallest < 1e-10 * sill {
-        return Err(Status::Singular(
-            "kriging system ill-conditioned (samples at or near the same location?)".into(),
-        ));
-    }
-    let c_inv_ones = cholesky.solve(&DVector::from_element(n, 1.0));
-    let ones_c_inv_ones = c_inv_ones.sum();
-    Ok(Factorised {
-        neighbours: near.iter().map(|(s, _)| *s).collect(),
-        covariance: c,
-        cholesky,
-        c_inv_ones,
-        ones_c_inv_ones,
-    })
+    // NaN (a negative pivot after an update) also counts as singular.
+    smallest.is_nan() || smallest * smallest < 1e-10 * sill
 }
 
-/// Krige one target from its neighbours; `cache` keeps the last factorisation.
+impl Factorised {
+    fn build(
+        samples: &Samples,
+        model: &VariogramModel,
+        members: Vec<usize>,
+    ) -> Result<Factorised, Status> {
+        let n = members.len();
+        let mut c = DMatrix::<f64>::zeros(n, n);
+        for i in 0..n {
+            for j in i..n {
+                let v = model.covariance(&samples.points[members[i]], &samples.points[members[j]]);
+                c[(i, j)] = v;
+                c[(j, i)] = v;
+            }
+        }
+        let cholesky = c.cholesky().ok_or_else(|| {
+            Status::Singular(
+                "covariance matrix not positive definite (duplicate sample locations?)".into(),
+            )
+        })?;
+        // A tiny pivot means two samples carry (almost) the same information.
+        if singular_pivots(&cholesky, model.sill()) {
+            return Err(Status::Singular(
+                "kriging system ill-conditioned (samples at or near the same location?)".into(),
+            ));
+        }
+        let mut sorted: Vec<(usize, usize)> = members
+            .iter()
+            .enumerate()
+            .map(|(row, s)| (*s, row))
+            .collect();
+        sorted.sort_unstable();
+        let mut f = Factorised {
+            members,
+            sorted,
+            cholesky,
+            values_l: DVector::zeros(0),
+            ones_l: DVector::zeros(0),
+            updates: 0,
+        };
+        f.project(samples);
+        Ok(f)
+    }
+
+    /// Recompute L^-1 z and L^-1 1 after the factor changed.
+    fn project(&mut self, samples: &Samples) {
+        let l = self.cholesky.l_dirty();
+        let n = self.members.len();
+        self.values_l = DVector::from_iterator(n, self.members.iter().map(|s| samples.values[*s]));
+        self.ones_l = DVector::from_element(n, 1.0);
+        forward_substitute(l, self.values_l.as_mut_slice());
+        forward_substitute(l, self.ones_l.as_mut_slice());
+    }
+
+    /// Turn the factor into that of `near`'s samples (`near` in ascending sample index) by
+    /// removing the members not in it and appending the new ones. `None` when a rebuild is due
+    /// (too many changes or updates, or a pivot became too small: the rebuild then decides
+    /// whether the system is singular).
+    fn update(
+        mut self,
+        samples: &Samples,
+        model: &VariogramModel,
+        near: &[(usize, f64)],
+    ) -> Option<Factorised> {
+        // Merge the two sorted lists: rows to drop and samples to add.
+        let (mut drop, mut add) = (Vec::new(), Vec::new());
+        let (held, wanted) = (&self.sorted, near);
+        let (mut i, mut j) = (0, 0);
+        while i < held.len() || j < wanted.len() {
+            match (held.get(i), wanted.get(j)) {
+                (Some(h), Some(w)) if h.0 == w.0 => {
+                    i += 1;
+                    j += 1;
+                }
+                (Some(h), Some(w)) if h.0 < w.0 => {
+                    drop.push(h.1);
+                    i += 1;
+                }
+                (Some(h), None) => {
+                    drop.push(h.1);
+                    i += 1;
+                }
+                (_, Some(w)) => {
+                    add.push(w.0);
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        if drop.is_empty() && add.is_empty() {
+            return Some(self);
+        }
+        let changes = drop.len() + add.len();
+        if self.updates + changes > MAX_UPDATES || changes > near.len() / 4 + 1 {
+            return None;
+        }
+        // Remove from the highest row down so that lower rows stay valid.
+        drop.sort_unstable_by(|a, b| b.cmp(a));
+        for row in drop {
+            self.cholesky = self.cholesky.remove_column(row);
+            self.members.remove(row);
+            self.sorted.retain(|(_, r)| *r != row);
+            self.sorted
+                .iter_mut()
+                .filter(|(_, r)| *r > row)
+                .for_each(|(_, r)| *r -= 1);
+        }
+        for s in add {
+            if self.members.is_empty() {
+                return None;
+            }
+            let p = &samples.points[s];
+            let column = DVector::from_iterator(
+                self.members.len() + 1,
+                self.members
+                    .iter()
+                    .map(|m| model.covariance(&samples.points[*m], p))
+                    .chain(std::iter::once(model.sill())),
+            );
+            let row = self.members.len();
+            self.cholesky = self.cholesky.insert_column(row, column);
+            self.members.push(s);
+            let at = self.sorted.partition_point(|(x, _)| *x < s);
+            self.sorted.insert(at, (s, row));
+        }
+        if singular_pivots(&self.cholesky, model.sill()) {
+            return None;
+        }
+        self.updates += changes;
+        self.project(samples);
+        Some(self)
+    }
+}
+
+/// Krige one target from its neighbours (`near`, in ascending sample index); `cache` carries
+/// the factorisation between targets.
 #[allow(clippy::too_many_arguments)]
 fn krige_cached(
     samples: &Samples,
@@ -389,10 +622,9 @@ fn krige_cached(
     nb: &Neighbourhood,
     target: &Point,
     block: Option<&Block>,
-    exclude: Option<usize>,
+    near: Vec<(usize, f64)>,
     cache: &mut Option<Factorised>,
 ) -> Estimate {
-    let near = samples.neighbours(target, nb, exclude);
     let n = near.len();
     if n < nb.min.max(1) {
         return Estimate::failed(
@@ -420,52 +652,57 @@ fn krige_cached(
             .sum::<f64>()
             / (m * m)
     };
-    let same = cache.as_ref().is_some_and(|f| {
-        f.neighbours.len() == n && f.neighbours.iter().zip(&near).all(|(a, (b, _))| a == b)
-    });
-    if !same {
-        match factorise(samples, model, &near, cache.as_ref()) {
-            Ok(f) => *cache = Some(f),
-            Err(status) => {
-                *cache = None;
-                return Estimate::failed(status, n);
-            }
+    let updated = cache.take().and_then(|f| f.update(samples, model, &near));
+    let f = match updated {
+        Some(f) => cache.insert(f),
+        None => match Factorised::build(samples, model, near.iter().map(|(s, _)| *s).collect()) {
+            Ok(f) => cache.insert(f),
+            Err(status) => return Estimate::failed(status, n),
+        },
+    };
+    // Right-hand side in the factor's order. For a point target, an isotropic model and a
+    // round search, the covariance follows from the distances the search already measured.
+    let by_distance = target_points.len() == 1 && samples.search.is_none() && model.is_isotropic();
+    let c0 = if by_distance {
+        // `near` and `f.sorted` list the same samples in the same (index) order.
+        let mut c0 = DVector::zeros(n);
+        for ((_, d), (_, row)) in near.iter().zip(&f.sorted) {
+            c0[*row] = model.covariance_at(*d);
         }
-    }
-    let Some(f) = cache.as_ref() else {
-        return Estimate::failed(Status::Singular("no factorisation".into()), n);
+        c0
+    } else {
+        DVector::from_iterator(
+            n,
+            f.members
+                .iter()
+                .map(|s| cov_to_target(model, &samples.points[*s], &target_points)),
+        )
     };
-    let c0 = DVector::from_iterator(
-        n,
-        near.iter()
-            .map(|(s, _)| cov_to_target(model, &samples.points[*s], &target_points)),
-    );
-    let w0 = f.cholesky.solve(&c0);
-    let weighted = |w: &DVector<f64>| {
-        near.iter()
-            .zip(w.iter())
-            .map(|((s, _), w)| w * samples.values[*s])
-            .sum::<f64>()
-    };
+    // y = L^-1 c0; then w0 = C^-1 c0 gives w0'z = (L^-1 z)'y, 1'w0 = (L^-1 1)'y, w0'c0 = y'y.
+    let mut y = c0;
+    forward_substitute(f.cholesky.l_dirty(), y.as_mut_slice());
+    let (wz, w1, wc) = (f.values_l.dot(&y), f.ones_l.dot(&y), y.dot(&y));
     let (value, variance, slope) = match kind {
         KrigingKind::Ordinary => {
             // Weights w = w0 + k C^-1 1 with k such that they sum to 1; mu = -k in the
             // covariance form of the system [C 1; 1' 0][w; mu] = [c0; 1].
-            let k = (1.0 - w0.sum()) / f.ones_c_inv_ones;
-            let w = &w0 + &f.c_inv_ones * k;
+            let ones_c_inv_ones = f.ones_l.dot(&f.ones_l);
+            let k = (1.0 - w1) / ones_c_inv_ones;
+            let value = wz + k * f.ones_l.dot(&f.values_l);
             let mu = -k;
-            let variance = block_variance - w.dot(&c0) - mu;
+            // w'c0 = w0'c0 + k 1'C^-1 c0.
+            let variance = block_variance - (wc + k * w1) - mu;
             // Slope of regression (e.g. Krige 1996): (BV - KV + |mu|) / (BV - KV + 2|mu|).
             let slope = (block_variance - variance + mu.abs())
                 / (block_variance - variance + 2.0 * mu.abs());
-            (weighted(&w), variance, slope)
+            (value, variance, slope)
         }
         KrigingKind::Simple { mean } => {
-            let variance = block_variance - w0.dot(&c0);
+            let variance = block_variance - wc;
             (
-                weighted(&w0) + (1.0 - w0.sum()) * mean,
+                wz + (1.0 - w1) * mean,
                 variance,
-                if w0.dot(&c0) > 0.0 { 1.0 } else { f64::NAN },
+                if wc > 0.0 { 1.0 } else { f64::NAN },
             )
         }
     };
@@ -490,7 +727,9 @@ pub fn krige_one(
     block: Option<&Block>,
     exclude: Option<usize>,
 ) -> Estimate {
-    krige_cached(samples, model, kind, nb, target, block, exclude, &mut None)
+    let mut near = samples.neighbours(target, nb, exclude);
+    near.sort_unstable_by_key(|f| f.0);
+    krige_cached(samples, model, kind, nb, target, block, near, &mut None)
 }
 
 /// Krige every target, in parallel; results in target order. Targets are taken in runs of
@@ -507,10 +746,13 @@ pub fn krige(
     targets
         .par_chunks(256)
         .flat_map_iter(|chunk| {
-            let mut cache = None;
+            let (mut cache, mut candidates) = (None, None);
             chunk
                 .iter()
-                .map(move |t| krige_cached(samples, model, kind, nb, t, block, None, &mut cache))
+                .map(move |t| {
+                    let near = samples.neighbours_in_run(t, nb, &mut candidates);
+                    krige_cached(samples, model, kind, nb, t, block, near, &mut cache)
+                })
                 .collect::<Vec<_>>()
         })
         .collect()

@@ -18,6 +18,18 @@ pub enum Shape {
     Gaussian,
 }
 
+impl Shape {
+    /// The shape with unit sill at a lag `r` in range units.
+    fn unit(self, r: f64) -> f64 {
+        match self {
+            Shape::Spherical if r >= 1.0 => 1.0,
+            Shape::Spherical => r * (1.5 - 0.5 * r * r),
+            Shape::Exponential => 1.0 - (-3.0 * r).exp(),
+            Shape::Gaussian => 1.0 - (-3.0 * r * r).exp(),
+        }
+    }
+}
+
 impl std::str::FromStr for Shape {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -146,14 +158,7 @@ impl Structure {
     }
 
     fn gamma(&self, h: Point) -> f64 {
-        let r = self.reduced(h);
-        self.sill
-            * match self.shape {
-                Shape::Spherical if r >= 1.0 => 1.0,
-                Shape::Spherical => r * (1.5 - 0.5 * r * r),
-                Shape::Exponential => 1.0 - (-3.0 * r).exp(),
-                Shape::Gaussian => 1.0 - (-3.0 * r * r).exp(),
-            }
+        self.sill * self.shape.unit(self.reduced(h))
     }
 }
 
@@ -186,9 +191,33 @@ impl VariogramModel {
         self.nugget + self.structures.iter().map(|s| s.gamma(h)).sum::<f64>()
     }
 
+    /// Whether every structure is isotropic, so that covariance depends on distance alone.
+    pub fn is_isotropic(&self) -> bool {
+        self.structures.iter().all(|s| {
+            let a = &s.anisotropy;
+            a.range_major == a.range_minor && a.range_major == a.range_vertical
+        })
+    }
+
+    /// Covariance at a separation `distance` (isotropic models only): the hot path of kriging
+    /// with a round search, so it skips the rotation and the square root.
+    pub fn covariance_at(&self, distance: f64) -> f64 {
+        if distance == 0.0 {
+            return self.sill();
+        }
+        self.structures
+            .iter()
+            .map(|s| s.sill * (1.0 - s.shape.unit(distance / s.anisotropy.range_major)))
+            .sum()
+    }
+
     /// Covariance C(h) = sill - gamma(h).
     pub fn covariance(&self, a: &Point, b: &Point) -> f64 {
-        self.sill() - self.gamma([b[0] - a[0], b[1] - a[1], b[2] - a[2]])
+        let h = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+        if self.is_isotropic() {
+            return self.covariance_at((h[0] * h[0] + h[1] * h[1] + h[2] * h[2]).sqrt());
+        }
+        self.sill() - self.gamma(h)
     }
 
     /// Models must have non-negative contributions, positive ranges and a positive sill.

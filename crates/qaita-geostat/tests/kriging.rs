@@ -393,3 +393,47 @@ fn ellipsoid_search_prefers_the_major_axis_and_octants_are_counted() {
     assert_eq!(e.samples, 3);
     assert_eq!(e.octants, 3);
 }
+
+#[test]
+fn updated_factorisations_equal_a_dense_solve_along_a_grid_run() {
+    // A moving 12-sample neighbourhood along a fine run of targets: consecutive targets swap a
+    // sample or two, so the factor is updated rather than rebuilt; every estimate must still
+    // equal a dense solve over exactly its own neighbours.
+    let (points, values) = scattered(400);
+    let m = model();
+    let samples = Samples::new(points.clone(), values.clone()).unwrap();
+    let nb = Neighbourhood {
+        min: 12,
+        max: 12,
+        radius: f64::INFINITY,
+        per_octant: None,
+    };
+    let targets: Vec<Point> = (0..600)
+        .map(|i| [20.0 + 0.3 * i as f64, 100.0 + 0.1 * i as f64, 0.0])
+        .collect();
+    let run = krige(&samples, &m, KrigingKind::Ordinary, &nb, &targets, None);
+    let mut changed = 0;
+    let mut previous: Vec<usize> = Vec::new();
+    for (t, est) in targets.iter().zip(&run) {
+        let near: Vec<usize> = samples
+            .neighbours(t, &nb, None)
+            .iter()
+            .map(|(s, _)| *s)
+            .collect();
+        let mut set = near.clone();
+        set.sort_unstable();
+        if !previous.is_empty() && set != previous {
+            changed += 1;
+        }
+        previous = set;
+        let p: Vec<Point> = near.iter().map(|s| points[*s]).collect();
+        let v: Vec<f64> = near.iter().map(|s| values[*s]).collect();
+        let (value, variance) = dense_ok(&p, &v, &m, t);
+        assert!((est.value - value).abs() < 1e-9, "{} vs {value}", est.value);
+        assert!((est.variance - variance).abs() < 1e-9);
+    }
+    assert!(
+        changed > 50,
+        "the run must exercise the updates ({changed} changes)"
+    );
+}
