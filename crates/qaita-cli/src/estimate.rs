@@ -805,24 +805,10 @@ pub fn classify(args: ClassifyArgs) -> Result<u8> {
                 .ok()
         })
         .ok_or_else(|| anyhow!("{file}: the 'estimate [unit]' column names no known unit"))?;
-    let idx: Vec<usize> = [
-        "x",
-        "y",
-        "z",
-        "fraction",
-        "thickness",
-        "tonnes",
-        "estimate",
-        "variance",
-        "relative_variance",
-        "slope",
-        "samples",
-        "mean_distance",
-        "octants",
-    ]
-    .iter()
-    .map(|c| column(c))
-    .collect::<Result<_>>()?;
+    let idx: Vec<usize> = BLOCK_COLUMNS
+        .iter()
+        .map(|c| column(c))
+        .collect::<Result<_>>()?;
     let (mut block_cells, mut estimates) = (Vec::new(), Vec::new());
     let mut problems = Vec::new();
     for (i, record) in reader.records().enumerate() {

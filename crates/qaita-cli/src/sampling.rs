@@ -98,9 +98,9 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Distance between the farthest samples, horizontally.
-    pub fn extent(&self) -> f64 {
-        let (min_x, max_x, min_y, max_y) = self.points.iter().fold(
+    /// Horizontal bounding box: min x, max x, min y, max y.
+    fn bounds(&self) -> (f64, f64, f64, f64) {
+        self.points.iter().fold(
             (
                 f64::INFINITY,
                 f64::NEG_INFINITY,
@@ -108,21 +108,18 @@ impl Prepared {
                 f64::NEG_INFINITY,
             ),
             |a, p| (a.0.min(p[0]), a.1.max(p[0]), a.2.min(p[1]), a.3.max(p[1])),
-        );
+        )
+    }
+
+    /// Diagonal of the samples' horizontal bounding box.
+    pub fn extent(&self) -> f64 {
+        let (min_x, max_x, min_y, max_y) = self.bounds();
         ((max_x - min_x).powi(2) + (max_y - min_y).powi(2)).sqrt()
     }
 
-    /// Mean spacing of the samples projected on the plane.
+    /// Mean spacing of the samples (or of the holes) projected on the plane.
     fn spacing(&self) -> f64 {
-        let (min_x, max_x, min_y, max_y) = self.points.iter().fold(
-            (
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-            ),
-            |a, p| (a.0.min(p[0]), a.1.max(p[0]), a.2.min(p[1]), a.3.max(p[1])),
-        );
+        let (min_x, max_x, min_y, max_y) = self.bounds();
         let columns = if self.holes.is_empty() {
             self.points.len()
         } else {
@@ -616,7 +613,7 @@ pub fn variogram_svg(title: &str, v: &Variogram, lags: usize) -> Result<String> 
 }
 
 /// Unit vector of an experimental variogram's label ("azimuth 30", "downhole", else east).
-fn direction_vector(label: &str) -> [f64; 3] {
+pub fn direction_vector(label: &str) -> [f64; 3] {
     if label == "downhole" {
         return [0.0, 0.0, 1.0];
     }

@@ -9,7 +9,9 @@ use clap::Args;
 use crate::estimate::{Method, SearchArgs, rejected};
 use crate::exit;
 use crate::output::{print_json, right, table};
-use crate::sampling::{SamplingArgs, VariogramArgs, load, variogram, variogram_svg};
+use crate::sampling::{
+    SamplingArgs, VariogramArgs, direction_vector, load, variogram, variogram_svg,
+};
 
 #[derive(Args)]
 pub struct VariogramCmdArgs {
@@ -90,7 +92,7 @@ pub fn variogram_cmd(args: VariogramCmdArgs) -> Result<u8> {
     for (name, bins) in &v.experimental {
         println!("{name}:");
         let mut t = table(&["lag (m)", "semivariance", "model", "pairs"]);
-        let dir = direction(name);
+        let dir = direction_vector(name);
         for b in bins {
             t.add_row(vec![
                 right(format!("{:.1}", b.distance)),
@@ -113,19 +115,6 @@ pub fn variogram_cmd(args: VariogramCmdArgs) -> Result<u8> {
         println!("weighted SSE: {sse:.6}");
     }
     Ok(exit::OK)
-}
-
-fn direction(label: &str) -> [f64; 3] {
-    if label == "downhole" {
-        return [0.0, 0.0, 1.0];
-    }
-    match label
-        .strip_prefix("azimuth ")
-        .and_then(|a| a.parse::<f64>().ok())
-    {
-        Some(az) => [az.to_radians().sin(), az.to_radians().cos(), 0.0],
-        None => [1.0, 0.0, 0.0],
-    }
 }
 
 pub fn crossval(args: CrossvalArgs) -> Result<u8> {
