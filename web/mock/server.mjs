@@ -1,0 +1,466 @@
+#!/usr/bin/env node
+// Mock of the Qaita HTTP API v1 (see web/README.md) over the CLI's real JSON output in
+// mock/fixtures/, plus the built UI from web/dist. Node built-ins only.
+//
+//   node mock/server.mjs                  # PORT=0 (a free port) unless PORT is set; HOST=127.0.0.1
+//   ANON_READ=false node mock/server.mjs  # anonymous reads answer 401, as a closed server would
+//   DIST=path node mock/server.mjs        # serve another build
+//
+// Prints "listening on http://HOST:PORT" on stdout once it accepts connections. State (sessions,
+// edits, history) lives in memory and is lost on exit.
+import { createServer } from 'node:http';
+import { readFileSync, readdirSync, existsSync, statSync, createReadStream } from 'node:fs';
+import { join, dirname, resolve, extname, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const FIX = join(here, 'fixtures');
+const DIST = resolve(process.env.DIST || join(here, '..', 'dist'));
+const HOST = process.env.HOST || '127.0.0.1';
+const PORT = Number(process.env.PORT || 0);
+const ANON_READ = !/^(0|false|no)$/i.test(process.env.ANON_READ || 'true');
+const LOG = /^(1|true|yes)$/i.test(process.env.MOCK_LOG || '');
+
+// ---------------------------------------------------------------- data
+const readJson = (p) => JSON.parse(readFileSync(p, 'utf8'));
+const jsonDir = (dir) =>
+  existsSync(join(FIX, dir))
+    ? new Map(readdirSync(join(FIX, dir)).filter((f) => f.endsWith('.json')).map((f) => [Number(f.slice(0, -5)), readJson(join(FIX, dir, f))]))
+    : new Map();
+
+const tmfs = new Map([...jsonDir('tmfs')].sort((a, b) => a[0] - b[0]));
+const histories = jsonDir('history');
+const valuations = jsonDir('valuations');
+const estimates = jsonDir('resource-estimates');
+const stats = readJson(join(FIX, 'stats.json'));
+const proximity = readJson(join(FIX, 'proximity.json'));
+const importReport = readJson(join(FIX, 'import-report.json'));
+let nextAuditId = Math.max(0, ...[...histories.values()].flat().map((e) => e.id)) + 1;
+
+// Label tables of crates/qaita-model/src/vocab.rs (code, en, ru, kk).
+const VOCAB = {
+  kind: [
+    ['tailings', 'Tailings', 'Хвосты обогащения', 'Байыту қалдықтары'],
+    ['slag', 'Slag', 'Шлаки', 'Шлактар'],
+    ['ash', 'Ash and ash-slag', 'Золошлаки', 'Күл-шлак'],
+    ['waste_rock', 'Waste rock and overburden', 'Вскрышные и вмещающие породы', 'Аршылған жыныстар'],
+    ['off_balance_ore', 'Off-balance (low-grade) ore', 'Забалансовые руды', 'Баланстан тыс кендер'],
+    ['sludge', 'Sludge and red mud', 'Шламы, красный шлам', 'Шламдар'],
+    ['phosphogypsum', 'Phosphogypsum', 'Фосфогипс', 'Фосфогипс'],
+    ['cake_clinker', 'Cakes and clinker', 'Кеки и клинкер', 'Кектер мен клинкер'],
+    ['other', 'Other', 'Прочие', 'Басқа'],
+  ],
+  family: [
+    ['mining', 'Mining waste', 'Отходы горнодобывающего производства', 'Тау-кен өндірісінің қалдықтары'],
+    ['processing', 'Processing and metallurgical waste', 'Отходы обогащения и металлургии', 'Байыту және металлургия қалдықтары'],
+    ['energy', 'Energy waste', 'Отходы энергетики', 'Энергетика қалдықтары'],
+  ],
+  region: [
+    ['abai', 'Abai', 'Абайская область', 'Абай облысы'],
+    ['akmola', 'Akmola', 'Акмолинская область', 'Ақмола облысы'],
+    ['aktobe', 'Aktobe', 'Актюбинская область', 'Ақтөбе облысы'],
+    ['almaty_region', 'Almaty Region', 'Алматинская область', 'Алматы облысы'],
+    ['atyrau', 'Atyrau', 'Атырауская область', 'Атырау облысы'],
+    ['east_kazakhstan', 'East Kazakhstan', 'Восточно-Казахстанская область', 'Шығыс Қазақстан облысы'],
+    ['zhambyl', 'Zhambyl', 'Жамбылская область', 'Жамбыл облысы'],
+    ['zhetisu', 'Zhetisu', 'Область Жетісу', 'Жетісу облысы'],
+    ['west_kazakhstan', 'West Kazakhstan', 'Западно-Казахстанская область', 'Батыс Қазақстан облысы'],
+    ['karaganda', 'Karaganda', 'Карагандинская область', 'Қарағанды облысы'],
+    ['kostanay', 'Kostanay', 'Костанайская область', 'Қостанай облысы'],
+    ['kyzylorda', 'Kyzylorda', 'Кызылординская область', 'Қызылорда облысы'],
+    ['mangystau', 'Mangystau', 'Мангистауская область', 'Маңғыстау облысы'],
+    ['pavlodar', 'Pavlodar', 'Павлодарская область', 'Павлодар облысы'],
+    ['north_kazakhstan', 'North Kazakhstan', 'Северо-Казахстанская область', 'Солтүстік Қазақстан облысы'],
+    ['turkistan', 'Turkistan', 'Туркестанская область', 'Түркістан облысы'],
+    ['ulytau', 'Ulytau', 'Улытауская область', 'Ұлытау облысы'],
+    ['astana', 'Astana', 'Астана', 'Астана қаласы'],
+    ['almaty', 'Almaty', 'Алматы', 'Алматы қаласы'],
+    ['shymkent', 'Shymkent', 'Шымкент', 'Шымкент қаласы'],
+  ],
+  status: [
+    ['active', 'Active (receiving waste)', 'Действующий', 'Жұмыс істейтін'],
+    ['inactive', 'Inactive', 'Недействующий', 'Жұмыс істемейтін'],
+    ['conserved', 'Conserved', 'Законсервирован', 'Консервацияланған'],
+    ['abandoned', 'Abandoned (no owner)', 'Бесхозный', 'Иесіз'],
+    ['being_reprocessed', 'Being reprocessed', 'Перерабатывается', 'Қайта өңделуде'],
+    ['remediated', 'Remediated', 'Рекультивирован', 'Қалпына келтірілген'],
+    ['unknown', 'Unknown', 'Неизвестно', 'Белгісіз'],
+  ],
+  legal_class: [
+    ['waste', 'Waste (Ecological Code)', 'Отходы', 'Қалдықтар'],
+    ['technogenic_subsoil', 'Technogenic subsoil (Subsoil Code)', 'Техногенные минеральные образования', 'Техногендік минералдық түзілімдер'],
+    ['undetermined', 'Undetermined', 'Не определено', 'Анықталмаған'],
+  ],
+  // Not required by the contract; the UI has its own labels when it is missing.
+  confidence: [
+    ['high', 'High (measured, audited)', 'Высокая', 'Жоғары'],
+    ['medium', 'Medium (reported by operator or authority)', 'Средняя', 'Орташа'],
+    ['low', 'Low (estimate, press, unverified)', 'Низкая', 'Төмен'],
+    ['unverified', 'Unverified', 'Не проверено', 'Тексерілмеген'],
+  ],
+};
+const vocabJson = Object.fromEntries(Object.entries(VOCAB).map(([k, rows]) => [k, rows.map(([code, en, ru, kk]) => ({ code, en, ru, kk }))]));
+const codes = (name) => new Set(VOCAB[name].map((r) => r[0]));
+
+const USERS = {
+  viewer: { password: 'viewer-pass', role: 'viewer' },
+  analyst: { password: 'analyst-pass', role: 'analyst' },
+  editor: { password: 'editor-pass', role: 'editor' },
+  admin: { password: 'admin-pass', role: 'admin' },
+};
+const RANK = { viewer: 1, analyst: 2, editor: 3, admin: 4 };
+const sessions = new Map(); // session id -> { user: {username, role}, csrf_token }
+
+// ---------------------------------------------------------------- helpers
+class Problem extends Error {
+  constructor(status, title, detail, errors, extra) {
+    super(title);
+    Object.assign(this, { status, title, detail, errors, extra });
+  }
+}
+const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+function send(res, status, body, headers = {}) {
+  const data = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(data);
+}
+function sendProblem(res, p) {
+  const body = { type: `urn:qaita:problem:${slug(p.title)}`, title: p.title, status: p.status };
+  if (p.detail) body.detail = p.detail;
+  if (p.errors) body.errors = p.errors;
+  Object.assign(body, p.extra || {});
+  res.writeHead(p.status, { 'Content-Type': 'application/problem+json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+function readBody(req, limit = 20 << 20) {
+  return new Promise((ok, fail) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > limit) { fail(new Problem(413, 'Payload too large', `more than ${limit} bytes`)); req.destroy(); } else chunks.push(c);
+    });
+    req.on('end', () => ok(Buffer.concat(chunks)));
+    req.on('error', fail);
+  });
+}
+function cookies(req) {
+  const out = {};
+  for (const part of (req.headers.cookie || '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+function session(req) {
+  const id = cookies(req).qaita_session;
+  return id && sessions.has(id) ? { id, ...sessions.get(id) } : null;
+}
+function requireRead(req) {
+  if (!ANON_READ && !session(req)) throw new Problem(401, 'Unauthorized', 'log in to read the registry');
+}
+function requireWrite(req, role) {
+  const s = session(req);
+  if (!s) throw new Problem(401, 'Unauthorized', 'log in first');
+  if (req.headers['x-csrf-token'] !== s.csrf_token) throw new Problem(403, 'CSRF token missing or wrong', 'send the X-CSRF-Token header returned by POST /api/v1/session');
+  if (RANK[s.user.role] < RANK[role]) throw new Problem(403, 'Forbidden', `this needs the ${role} role; you are ${s.user.role}`);
+  return s;
+}
+
+const ownerKnown = (d) => typeof d.owner === 'string' && d.owner.trim() !== '';
+const tonnage = (d) => d.derived?.tonnage_t ?? null;
+const npv = (d) => d.derived?.valuation?.p50_usd ?? null;
+const listItem = (d) => { const { derived, ...rest } = d; return rest; };
+function findTmf(key) {
+  if (/^\d+$/.test(key) && tmfs.has(Number(key))) return tmfs.get(Number(key));
+  for (const d of tmfs.values()) if (d.external_id === key) return d;
+  throw new Problem(404, 'Not found', `no TMF ${key}`);
+}
+
+function parseFilters(q, paging) {
+  const errors = [];
+  const f = {};
+  for (const [name, vocab] of [['region', 'region'], ['kind', 'kind'], ['status', 'status'], ['legal_class', 'legal_class']]) {
+    const v = q.get(name);
+    if (v) { if (codes(vocab).has(v)) f[name] = v; else errors.push({ field: name, reason: `'${v}' is not a known ${vocab.replace('_', ' ')}` }); }
+  }
+  const c = q.get('commodity');
+  if (c) f.commodity = c.trim().toLowerCase();
+  const ok = q.get('owner_known');
+  if (ok) { if (ok === 'true' || ok === 'false') f.owner_known = ok === 'true'; else errors.push({ field: 'owner_known', reason: 'expected true or false' }); }
+  const text = q.get('q');
+  if (text && text.trim()) f.q = text.trim().toLowerCase();
+  const bbox = q.get('bbox');
+  if (bbox) {
+    const b = bbox.split(',').map(Number);
+    if (b.length === 4 && b.every(Number.isFinite) && b[0] <= b[2] && b[1] <= b[3]) f.bbox = b;
+    else errors.push({ field: 'bbox', reason: 'expected minLon,minLat,maxLon,maxLat' });
+  }
+  if (paging) {
+    const sort = q.get('sort') || 'external_id';
+    if (!['external_id', 'name', 'region', 'kind', 'tonnage', 'npv'].includes(sort)) errors.push({ field: 'sort', reason: `cannot sort by '${sort}'` });
+    const order = q.get('order') || 'asc';
+    if (!['asc', 'desc'].includes(order)) errors.push({ field: 'order', reason: 'expected asc or desc' });
+    const limit = q.has('limit') ? Number(q.get('limit')) : 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) errors.push({ field: 'limit', reason: 'expected an integer 1..1000' });
+    const offset = q.has('offset') ? Number(q.get('offset')) : 0;
+    if (!Number.isInteger(offset) || offset < 0) errors.push({ field: 'offset', reason: 'expected an integer >= 0' });
+    Object.assign(f, { sort, order, limit, offset });
+  }
+  if (errors.length) throw new Problem(400, 'Bad request', 'invalid query parameters', errors);
+  return f;
+}
+function matches(d, f) {
+  if (f.region && d.region !== f.region) return false;
+  if (f.kind && d.kind !== f.kind) return false;
+  if (f.status && d.status !== f.status) return false;
+  if (f.legal_class && d.legal_class !== f.legal_class) return false;
+  if (f.owner_known !== undefined && ownerKnown(d) !== f.owner_known) return false;
+  if (f.commodity && !d.figures.some((x) => x.field.toLowerCase() === `grade:${f.commodity}`)) return false;
+  if (f.bbox) {
+    const { lon, lat } = d.location;
+    if (lon < f.bbox[0] || lon > f.bbox[2] || lat < f.bbox[1] || lat > f.bbox[3]) return false;
+  }
+  if (f.q) {
+    const hay = [d.external_id, d.name, d.name_kk, d.name_ru, d.operator, d.owner, d.source_enterprise].filter(Boolean).join('\n').toLowerCase();
+    if (!hay.includes(f.q)) return false;
+  }
+  return true;
+}
+function sorted(list, sort, order) {
+  const key = { external_id: (d) => d.external_id, name: (d) => d.name, region: (d) => d.region, kind: (d) => d.kind, tonnage, npv }[sort];
+  const dir = order === 'desc' ? -1 : 1;
+  return list.slice().sort((a, b) => {
+    const x = key(a), y = key(b);
+    if (x === null || x === undefined) return y === null || y === undefined ? a.id - b.id : 1; // nulls last
+    if (y === null || y === undefined) return -1;
+    const c = typeof x === 'number' ? x - y : String(x).localeCompare(String(y));
+    return c !== 0 ? c * dir : a.id - b.id;
+  });
+}
+function feature(d) {
+  return {
+    type: 'Feature',
+    id: d.id,
+    geometry: { type: 'Point', coordinates: [d.location.lon, d.location.lat] },
+    properties: {
+      id: d.id, external_id: d.external_id, name: d.name, name_kk: d.name_kk ?? null, name_ru: d.name_ru ?? null,
+      kind: d.kind, region: d.region, status: d.status, legal_class: d.legal_class, owner_known: ownerKnown(d),
+      tonnage_t: tonnage(d), near_settlement: d.derived?.proximity?.near_settlement ?? false, npv_usd: npv(d),
+    },
+  };
+}
+
+// Multipart: returns the parts as { name, filename, type, data: Buffer }.
+function multipart(req, body) {
+  const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(req.headers['content-type'] || '');
+  if (!/^multipart\/form-data/i.test(req.headers['content-type'] || '') || !m) throw new Problem(415, 'Unsupported media type', 'send multipart/form-data with a file field');
+  const boundary = Buffer.from(`--${m[1] || m[2]}`);
+  const parts = [];
+  let pos = body.indexOf(boundary);
+  while (pos >= 0) {
+    const start = pos + boundary.length;
+    if (body.slice(start, start + 2).toString() === '--') break;
+    const next = body.indexOf(boundary, start);
+    if (next < 0) break;
+    const part = body.slice(start + 2, next - 2); // skip CRLF after boundary and before the next
+    const headEnd = part.indexOf('\r\n\r\n');
+    const head = part.slice(0, headEnd).toString('utf8');
+    const disp = /content-disposition:[^\r\n]*/i.exec(head)?.[0] || '';
+    parts.push({
+      name: /\bname="([^"]*)"/i.exec(disp)?.[1],
+      filename: /\bfilename="([^"]*)"/i.exec(disp)?.[1],
+      type: /content-type:\s*([^\r\n]+)/i.exec(head)?.[1],
+      data: part.slice(headEnd + 4),
+    });
+    pos = next;
+  }
+  return parts;
+}
+
+// ---------------------------------------------------------------- routes
+const EDITABLE = ['name', 'name_kk', 'name_ru', 'operator', 'owner', 'status', 'legal_class', 'hazard_notes'];
+
+async function api(req, res, url) {
+  const path = url.pathname.replace(/\/+$/, '');
+  const q = url.searchParams;
+  const m = (re) => re.exec(path);
+  let r;
+
+  if (path === '/api/v1/session') {
+    if (req.method === 'GET') {
+      const s = session(req);
+      if (!s) throw new Problem(401, 'Unauthorized', 'not logged in');
+      return send(res, 200, { user: s.user, csrf_token: s.csrf_token });
+    }
+    if (req.method === 'POST') {
+      let body;
+      try { body = JSON.parse((await readBody(req, 1 << 16)).toString('utf8') || '{}'); } catch { throw new Problem(400, 'Bad request', 'body is not JSON'); }
+      const u = USERS[body.username];
+      if (!u || u.password !== body.password) throw new Problem(401, 'Unauthorized', 'wrong user name or password');
+      const id = randomBytes(18).toString('base64url');
+      const s = { user: { username: body.username, role: u.role }, csrf_token: randomBytes(18).toString('base64url') };
+      sessions.set(id, s);
+      return send(res, 200, s, { 'Set-Cookie': `qaita_session=${id}; HttpOnly; SameSite=Strict; Path=/` });
+    }
+    if (req.method === 'DELETE') {
+      const s = session(req);
+      if (s) {
+        if (req.headers['x-csrf-token'] !== s.csrf_token) throw new Problem(403, 'CSRF token missing or wrong', 'send the X-CSRF-Token header');
+        sessions.delete(s.id);
+      }
+      res.writeHead(204, { 'Set-Cookie': 'qaita_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0', 'Cache-Control': 'no-store' });
+      return res.end();
+    }
+    throw new Problem(405, 'Method not allowed', `${req.method} ${path}`);
+  }
+
+  if (req.method === 'POST' && path === '/api/v1/imports') {
+    const s = requireWrite(req, 'editor');
+    const dryRun = q.get('dry_run') === 'true';
+    const body = await readBody(req);
+    const file = multipart(req, body).find((p) => p.name === 'file');
+    if (!file || file.filename === undefined) throw new Problem(400, 'Bad request', "multipart field 'file' is missing");
+    const name = file.filename || 'upload';
+    const text = file.data.toString('utf8');
+    if (text.includes('bad')) {
+      const report = { ...structuredClone(importReport), file: name, dry_run: dryRun, committed: false };
+      report.problems = report.problems.map((p) => ({ ...p, file: name }));
+      throw new Problem(422, 'Import rejected', `${report.rejected_rows.length} rows rejected; nothing was written`, report.problems, { report });
+    }
+    let rows = 0;
+    if (/\.(geo)?json$/i.test(name)) { try { rows = (JSON.parse(text).features || []).length; } catch { rows = 0; } }
+    else rows = text.split(/\r?\n/).filter((l) => l.trim()).length - 1;
+    if (LOG) console.error(`import by ${s.user.username}: ${name}, ${rows} rows, dry_run=${dryRun} (the mock writes nothing)`);
+    return send(res, 200, {
+      file: name, encoding: 'utf-8', seconds: 0.001,
+      counts: { create: Math.max(rows, 0), update: 0, unchanged: 0, rejected: 0 },
+      problems: [], rejected_rows: [], committed: !dryRun, dry_run: dryRun, changes: [],
+    });
+  }
+
+  if ((r = m(/^\/api\/v1\/tmfs\/([^/]+)$/)) && req.method === 'PATCH') {
+    const s = requireWrite(req, 'editor');
+    const d = findTmf(decodeURIComponent(r[1]));
+    const tag = req.headers['if-match'];
+    if (!tag) throw new Problem(428, 'Precondition required', 'send If-Match: "<version>"');
+    const wanted = Number(/^(?:W\/)?"?(\d+)"?$/.exec(tag.trim())?.[1]);
+    if (wanted !== d.version) throw new Problem(409, 'Conflict', `the TMF is at version ${d.version}, not ${tag}; reload and edit again`, undefined, { current_version: d.version });
+    let body;
+    try { body = JSON.parse((await readBody(req, 1 << 20)).toString('utf8')); } catch { throw new Problem(400, 'Bad request', 'body is not JSON'); }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Problem(400, 'Bad request', 'body must be a JSON object');
+    const errors = [];
+    for (const [k, v] of Object.entries(body)) {
+      if (!EDITABLE.includes(k)) errors.push({ field: k, reason: 'not editable here' });
+      else if (v !== null && typeof v !== 'string') errors.push({ field: k, reason: 'expected a string or null' });
+      else if (k === 'name' && !(v || '').trim()) errors.push({ field: k, reason: 'the name cannot be empty' });
+      else if ((k === 'status' || k === 'legal_class') && !codes(k).has(v)) errors.push({ field: k, reason: `'${v}' is not a known ${k.replace('_', ' ')}` });
+    }
+    if (errors.length) throw new Problem(400, 'Bad request', 'invalid fields', errors);
+    const changes = [];
+    for (const [k, v] of Object.entries(body)) {
+      const after = v === null || v.trim() === '' ? null : v.trim();
+      const before = d[k] ?? null;
+      if (before !== after) changes.push({ field: k, before, after });
+    }
+    if (changes.length) {
+      for (const c of changes) { if (c.after === null) delete d[c.field]; else d[c.field] = c.after; }
+      d.version += 1;
+      d.updated_at = new Date().toISOString();
+      if (d.derived) d.derived.owner_known = ownerKnown(d);
+      const h = histories.get(d.id) || [];
+      h.push({ id: nextAuditId++, tmf_id: d.id, at: d.updated_at, actor: s.user.username, action: 'update', context: 'web edit', version: d.version, changes });
+      histories.set(d.id, h);
+    }
+    return send(res, 200, d, { ETag: `"${d.version}"` });
+  }
+
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new Problem(405, 'Method not allowed', `${req.method} ${path}`);
+  requireRead(req);
+
+  if (path === '/api/v1/tmfs') {
+    const f = parseFilters(q, true);
+    const all = sorted([...tmfs.values()].filter((d) => matches(d, f)), f.sort, f.order);
+    return send(res, 200, { total: all.length, limit: f.limit, offset: f.offset, items: all.slice(f.offset, f.offset + f.limit).map(listItem) });
+  }
+  if (path === '/api/v1/tmfs.geojson') {
+    const f = parseFilters(q, false);
+    const features = [...tmfs.values()].filter((d) => matches(d, f)).map(feature);
+    res.writeHead(200, { 'Content-Type': 'application/geo+json; charset=utf-8', 'Cache-Control': 'no-store' });
+    return res.end(JSON.stringify({ type: 'FeatureCollection', features }));
+  }
+  if ((r = m(/^\/api\/v1\/tmfs\/([^/]+)$/))) {
+    const d = findTmf(decodeURIComponent(r[1]));
+    return send(res, 200, d, { ETag: `"${d.version}"` });
+  }
+  if ((r = m(/^\/api\/v1\/tmfs\/([^/]+)\/history$/))) return send(res, 200, histories.get(findTmf(decodeURIComponent(r[1])).id) || []);
+  if ((r = m(/^\/api\/v1\/tmfs\/([^/]+)\/valuation$/))) {
+    const d = findTmf(decodeURIComponent(r[1]));
+    if (!valuations.has(d.id)) throw new Problem(404, 'Not found', `${d.external_id} has no stored valuation`);
+    return send(res, 200, valuations.get(d.id));
+  }
+  if ((r = m(/^\/api\/v1\/tmfs\/([^/]+)\/resource-estimate$/))) {
+    const d = findTmf(decodeURIComponent(r[1]));
+    if (!estimates.has(d.id)) throw new Problem(404, 'Not found', `${d.external_id} has no stored resource estimate`);
+    return send(res, 200, estimates.get(d.id));
+  }
+  if (path === '/api/v1/stats') return send(res, 200, stats);
+  if (path === '/api/v1/vocab') return send(res, 200, vocabJson);
+  if (path === '/api/v1/proximity') {
+    const radius = q.has('radius_km') ? Number(q.get('radius_km')) : proximity.config.near_km;
+    if (!(radius > 0)) throw new Problem(400, 'Bad request', 'radius_km must be a positive number', [{ field: 'radius_km', reason: 'expected a positive number' }]);
+    const out = structuredClone(proximity);
+    out.config.near_km = radius;
+    for (const t of out.tmfs) t.near_settlement = !!t.nearest && (t.nearest.inside || t.nearest.edge_distance_km <= radius);
+    return send(res, 200, out);
+  }
+  throw new Problem(404, 'Not found', `no API route ${path}`);
+}
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.txt': 'text/plain; charset=utf-8', '.map': 'application/json',
+};
+function serveStatic(req, res, url) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(res, new Problem(405, 'Method not allowed', req.method));
+  let rel = decodeURIComponent(url.pathname);
+  let file = normalize(join(DIST, rel));
+  if (!file.startsWith(DIST + sep) && file !== DIST) return sendProblem(res, new Problem(403, 'Forbidden', 'outside the web root'));
+  if (!existsSync(file) || statSync(file).isDirectory()) {
+    if (extname(rel)) return sendProblem(res, new Problem(404, 'Not found', rel));
+    file = join(DIST, 'index.html'); // client-side routes
+  }
+  if (!existsSync(file)) {
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
+    return res.end(`No build at ${DIST}: run npm run build first.\n`);
+  }
+  res.writeHead(200, { 'Content-Type': TYPES[extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-cache' });
+  if (req.method === 'HEAD') return res.end();
+  createReadStream(file).pipe(res);
+}
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://localhost');
+  if (LOG) console.error(req.method, req.url);
+  try {
+    if (url.pathname.startsWith('/api/')) await api(req, res, url);
+    else serveStatic(req, res, url);
+  } catch (e) {
+    if (e instanceof Problem) sendProblem(res, e);
+    else { console.error(e); sendProblem(res, new Problem(500, 'Internal server error', String(e?.message || e))); }
+  }
+});
+server.listen(PORT, HOST, () => {
+  const { port } = server.address();
+  console.log(`listening on http://${HOST}:${port}`);
+});
+const stop = () => server.close(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
