@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): formatting, lints, and every test, including the store
-# suite on SQLite and PostgreSQL/PostGIS and the CLI end-to-end tests.
+# suite on SQLite and PostgreSQL/PostGIS, the CLI end-to-end tests and the web UI in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -8,3 +8,4 @@ export QAITA_TEST_POSTGRES="${QAITA_TEST_POSTGRES:-postgres://postgres@127.0.0.1
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+bash scripts/test-web.sh
