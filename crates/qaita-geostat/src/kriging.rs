@@ -244,7 +244,7 @@ impl Samples {
     /// fetches about twice the samples needed around the first target, and the following
     /// targets select theirs from those candidates as long as that is provably exact (the k-th
     /// distance stays inside what the candidates cover). The same samples as
-    /// [`Self::neighbours`], but in ascending sample index rather than by distance.
+    /// [`Self::neighbours`], in no particular order.
     pub fn neighbours_in_run(
         &self,
         target: &Point,
@@ -252,9 +252,7 @@ impl Samples {
         candidates: &mut Option<Candidates>,
     ) -> Vec<(usize, f64)> {
         if nb.per_octant.is_some() {
-            let mut found = self.neighbours(target, nb, None);
-            found.sort_unstable_by_key(|f| f.0);
-            return found;
+            return self.neighbours(target, nb, None);
         }
         let t = match &self.search {
             Some(a) => a.to_isotropic(target),
@@ -286,9 +284,7 @@ impl Samples {
                 return found;
             }
         }
-        let mut found = self.neighbours(target, nb, None);
-        found.sort_unstable_by_key(|f| f.0);
-        found
+        self.neighbours(target, nb, None)
     }
 
     /// k nearest from the k-d tree, with a few extra to settle ties by index; `None` when ties
@@ -417,14 +413,13 @@ impl Candidates {
             return None;
         }
         let r2 = nb.radius * nb.radius;
-        let mut found: Vec<(usize, f64)> = self
-            .scratch
-            .iter()
-            .filter(|(d2, _)| *d2 <= r2)
-            .map(|(d2, i)| (*i, d2.sqrt()))
-            .collect();
-        found.sort_unstable_by_key(|f| f.0);
-        Some(found)
+        Some(
+            self.scratch
+                .iter()
+                .filter(|(d2, _)| *d2 <= r2)
+                .map(|(d2, i)| (*i, d2.sqrt()))
+                .collect(),
+        )
     }
 }
 
@@ -439,8 +434,6 @@ fn cov_to_target(model: &VariogramModel, p: &Point, target: &[Point]) -> f64 {
 struct Factorised {
     /// Sample indices in the factor's row order.
     members: Vec<usize>,
-    /// (sample index, row) sorted by sample index, to compare with the next neighbour set.
-    sorted: Vec<(usize, usize)>,
     cholesky: nalgebra::Cholesky<f64, nalgebra::Dyn>,
     /// L^-1 z and L^-1 1 (C = L L'): with y = L^-1 c0 every quantity of the system is a dot
     /// product, so each target costs one triangular solve.
@@ -504,15 +497,8 @@ impl Factorised {
                 "kriging system ill-conditioned (samples at or near the same location?)".into(),
             ));
         }
-        let mut sorted: Vec<(usize, usize)> = members
-            .iter()
-            .enumerate()
-            .map(|(row, s)| (*s, row))
-            .collect();
-        sorted.sort_unstable();
         let mut f = Factorised {
             members,
-            sorted,
             cholesky,
             values_l: DVector::zeros(0),
             ones_l: DVector::zeros(0),
@@ -532,62 +518,48 @@ impl Factorised {
         forward_substitute(l, self.ones_l.as_mut_slice());
     }
 
-    /// Turn the factor into that of `near`'s samples (`near` in ascending sample index) by
-    /// removing the members not in it and appending the new ones. `None` when a rebuild is due
-    /// (too many changes or updates, or a pivot became too small: the rebuild then decides
-    /// whether the system is singular).
+    /// Turn the factor into that of `near`'s samples by removing the members not in it and
+    /// appending the new ones, keeping `rows` in step. `false` when a rebuild is due (too many
+    /// changes or updates, or a pivot became too small: the rebuild then decides whether the
+    /// system is singular).
     fn update(
-        mut self,
+        &mut self,
         samples: &Samples,
         model: &VariogramModel,
         near: &[(usize, f64)],
-    ) -> Option<Factorised> {
-        // Merge the two sorted lists: rows to drop and samples to add.
-        let (mut drop, mut add) = (Vec::new(), Vec::new());
-        let (held, wanted) = (&self.sorted, near);
-        let (mut i, mut j) = (0, 0);
-        while i < held.len() || j < wanted.len() {
-            match (held.get(i), wanted.get(j)) {
-                (Some(h), Some(w)) if h.0 == w.0 => {
-                    i += 1;
-                    j += 1;
-                }
-                (Some(h), Some(w)) if h.0 < w.0 => {
-                    drop.push(h.1);
-                    i += 1;
-                }
-                (Some(h), None) => {
-                    drop.push(h.1);
-                    i += 1;
-                }
-                (_, Some(w)) => {
-                    add.push(w.0);
-                    j += 1;
-                }
-                (None, None) => break,
+        rows: &mut RowIndex,
+    ) -> bool {
+        rows.seen.clear();
+        rows.seen.resize(self.members.len(), false);
+        let mut add = Vec::new();
+        for (s, _) in near {
+            match rows.row_of[*s] {
+                0 => add.push(*s),
+                r => rows.seen[r as usize - 1] = true,
             }
         }
+        let drop: Vec<usize> = (0..self.members.len())
+            .rev()
+            .filter(|r| !rows.seen[*r])
+            .collect();
         if drop.is_empty() && add.is_empty() {
-            return Some(self);
+            return true;
         }
         let changes = drop.len() + add.len();
         if self.updates + changes > MAX_UPDATES || changes > near.len() / 4 + 1 {
-            return None;
+            return false;
         }
-        // Remove from the highest row down so that lower rows stay valid.
-        drop.sort_unstable_by(|a, b| b.cmp(a));
+        // From the highest row down, so that lower rows stay valid.
         for row in drop {
             self.cholesky = self.cholesky.remove_column(row);
-            self.members.remove(row);
-            self.sorted.retain(|(_, r)| *r != row);
-            self.sorted
-                .iter_mut()
-                .filter(|(_, r)| *r > row)
-                .for_each(|(_, r)| *r -= 1);
+            rows.row_of[self.members.remove(row)] = 0;
+            for m in &self.members[row..] {
+                rows.row_of[*m] -= 1;
+            }
         }
         for s in add {
             if self.members.is_empty() {
-                return None;
+                return false;
             }
             let p = &samples.points[s];
             let column = DVector::from_iterator(
@@ -600,20 +572,47 @@ impl Factorised {
             let row = self.members.len();
             self.cholesky = self.cholesky.insert_column(row, column);
             self.members.push(s);
-            let at = self.sorted.partition_point(|(x, _)| *x < s);
-            self.sorted.insert(at, (s, row));
+            rows.row_of[s] = row as u32 + 1;
         }
         if singular_pivots(&self.cholesky, model.sill()) {
-            return None;
+            return false;
         }
         self.updates += changes;
         self.project(samples);
-        Some(self)
+        true
     }
 }
 
-/// Krige one target from its neighbours (`near`, in ascending sample index); `cache` carries
-/// the factorisation between targets.
+/// Which row of the current factor holds each sample (0: none; else row + 1), one per worker
+/// thread, so that comparing a neighbour set with the factor's members costs O(n).
+struct RowIndex {
+    row_of: Vec<u32>,
+    seen: Vec<bool>,
+}
+
+impl RowIndex {
+    fn new(samples: usize) -> Self {
+        RowIndex {
+            row_of: vec![0; samples],
+            seen: Vec::new(),
+        }
+    }
+
+    fn set(&mut self, members: &[usize]) {
+        for (row, m) in members.iter().enumerate() {
+            self.row_of[*m] = row as u32 + 1;
+        }
+    }
+
+    fn clear(&mut self, members: &[usize]) {
+        for m in members {
+            self.row_of[*m] = 0;
+        }
+    }
+}
+
+/// Krige one target from its neighbours `near`; `cache` carries the factorisation between
+/// targets, with `rows` (when given) locating samples in it.
 #[allow(clippy::too_many_arguments)]
 fn krige_cached(
     samples: &Samples,
@@ -624,6 +623,7 @@ fn krige_cached(
     block: Option<&Block>,
     near: Vec<(usize, f64)>,
     cache: &mut Option<Factorised>,
+    mut rows: Option<&mut RowIndex>,
 ) -> Estimate {
     let n = near.len();
     if n < nb.min.max(1) {
@@ -652,22 +652,39 @@ fn krige_cached(
             .sum::<f64>()
             / (m * m)
     };
-    let updated = cache.take().and_then(|f| f.update(samples, model, &near));
-    let f = match updated {
-        Some(f) => cache.insert(f),
-        None => match Factorised::build(samples, model, near.iter().map(|(s, _)| *s).collect()) {
-            Ok(f) => cache.insert(f),
+    let updated = match (cache.as_mut(), rows.as_deref_mut()) {
+        (Some(f), Some(r)) => f.update(samples, model, &near, r),
+        _ => false,
+    };
+    if !updated {
+        if let (Some(old), Some(r)) = (cache.take(), rows.as_deref_mut()) {
+            r.clear(&old.members);
+        }
+        match Factorised::build(samples, model, near.iter().map(|(s, _)| *s).collect()) {
+            Ok(f) => {
+                if let Some(r) = rows.as_deref_mut() {
+                    r.set(&f.members);
+                }
+                *cache = Some(f);
+            }
             Err(status) => return Estimate::failed(status, n),
-        },
+        }
+    }
+    let Some(f) = cache.as_ref() else {
+        return Estimate::failed(Status::Singular("no factorisation".into()), n);
+    };
+    // The factor's row of each neighbour: `near`'s order after a rebuild.
+    let row = |i: usize| match (&rows, updated) {
+        (Some(r), true) => r.row_of[near[i].0] as usize - 1,
+        _ => i,
     };
     // Right-hand side in the factor's order. For a point target, an isotropic model and a
     // round search, the covariance follows from the distances the search already measured.
     let by_distance = target_points.len() == 1 && samples.search.is_none() && model.is_isotropic();
     let c0 = if by_distance {
-        // `near` and `f.sorted` list the same samples in the same (index) order.
         let mut c0 = DVector::zeros(n);
-        for ((_, d), (_, row)) in near.iter().zip(&f.sorted) {
-            c0[*row] = model.covariance_at(*d);
+        for (i, (_, d)) in near.iter().enumerate() {
+            c0[row(i)] = model.covariance_at(*d);
         }
         c0
     } else {
@@ -727,9 +744,10 @@ pub fn krige_one(
     block: Option<&Block>,
     exclude: Option<usize>,
 ) -> Estimate {
-    let mut near = samples.neighbours(target, nb, exclude);
-    near.sort_unstable_by_key(|f| f.0);
-    krige_cached(samples, model, kind, nb, target, block, near, &mut None)
+    let near = samples.neighbours(target, nb, exclude);
+    krige_cached(
+        samples, model, kind, nb, target, block, near, &mut None, None,
+    )
 }
 
 /// Krige every target, in parallel; results in target order. Targets are taken in runs of
@@ -745,16 +763,34 @@ pub fn krige(
 ) -> Vec<Estimate> {
     targets
         .par_chunks(256)
-        .flat_map_iter(|chunk| {
-            let (mut cache, mut candidates) = (None, None);
-            chunk
-                .iter()
-                .map(move |t| {
-                    let near = samples.neighbours_in_run(t, nb, &mut candidates);
-                    krige_cached(samples, model, kind, nb, t, block, near, &mut cache)
-                })
-                .collect::<Vec<_>>()
-        })
+        .map_init(
+            || RowIndex::new(samples.len()),
+            |rows, chunk| {
+                let (mut cache, mut candidates) = (None, None);
+                let out: Vec<Estimate> = chunk
+                    .iter()
+                    .map(|t| {
+                        let near = samples.neighbours_in_run(t, nb, &mut candidates);
+                        krige_cached(
+                            samples,
+                            model,
+                            kind,
+                            nb,
+                            t,
+                            block,
+                            near,
+                            &mut cache,
+                            Some(&mut *rows),
+                        )
+                    })
+                    .collect();
+                if let Some(f) = cache {
+                    rows.clear(&f.members);
+                }
+                out
+            },
+        )
+        .flat_map_iter(|chunk| chunk)
         .collect()
 }
 
