@@ -62,6 +62,9 @@ pub struct SearchArgs {
     /// At most this many samples per octant (quadrant for 2-D data).
     #[arg(long)]
     pub octants: Option<usize>,
+    /// Global neighbourhood: every sample for every target (small data sets).
+    #[arg(long, conflicts_with_all = ["max_samples", "radius", "octants"])]
+    pub global: bool,
     /// Simple-kriging mean, in the value's unit (default: the declustered sample mean).
     #[arg(long)]
     pub sk_mean: Option<f64>,
@@ -70,7 +73,10 @@ pub struct SearchArgs {
 }
 
 impl SearchArgs {
-    pub fn neighbourhood(&self, range: f64) -> Result<Neighbourhood> {
+    pub fn neighbourhood(&self, range: f64, samples: usize) -> Result<Neighbourhood> {
+        if self.global {
+            return Ok(Neighbourhood::global(samples));
+        }
         let radius = self.radius.unwrap_or(3.0 * range);
         if radius.is_nan() || radius <= 0.0 {
             bail!("--radius must be positive");
@@ -365,7 +371,7 @@ pub fn estimate(store: &mut Store, actor: &str, args: EstimateArgs) -> Result<u8
     let fitted = variogram(&data, &args.variogram, args.sampling.composite)?;
     let model = &fitted.model;
     let range = fitted.range();
-    let nb = args.search.neighbourhood(range)?;
+    let nb = args.search.neighbourhood(range, data.points.len())?;
     let samples = args.search.samples(&data, model)?;
     let estimator = args.search.estimator(args.method, &data);
 

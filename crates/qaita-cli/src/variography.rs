@@ -123,7 +123,7 @@ pub fn crossval(args: CrossvalArgs) -> Result<u8> {
         Err(r) => return Ok(rejected(r)),
     };
     let v = variogram(&data, &args.variogram, args.sampling.composite)?;
-    let nb = args.search.neighbourhood(v.range())?;
+    let nb = args.search.neighbourhood(v.range(), data.points.len())?;
     let samples = args.search.samples(&data, &v.model)?;
     let results: Vec<(Method, qaita_geostat::kriging::CrossValidation)> = args
         .methods
