@@ -376,28 +376,8 @@ pub fn estimate(store: &mut Store, actor: &str, args: EstimateArgs) -> Result<u8
     let estimator = args.search.estimator(args.method, &data);
 
     // Thickness: given, else hole depths between drillholes, else the registry.
-    let hole_depth_index = if data.holes.is_empty() {
-        None
-    } else {
-        Some(
-            Samples::new(
-                data.holes.iter().map(|h| [h.x, h.y, 0.0]).collect(),
-                data.holes.iter().map(|h| h.depth).collect(),
-            )
-            .map_err(|e| anyhow!(e))?,
-        )
-    };
-    let hole_tops = if data.holes.is_empty() {
-        None
-    } else {
-        Some(
-            Samples::new(
-                data.holes.iter().map(|h| [h.x, h.y, 0.0]).collect(),
-                data.holes.iter().map(|h| h.top).collect(),
-            )
-            .map_err(|e| anyhow!(e))?,
-        )
-    };
+    let hole_depth_index = data.hole_surface(|h| h.depth)?;
+    let hole_tops = data.hole_surface(|h| h.top)?;
     let idw_at = |index: &Samples, x: f64, y: f64| {
         let nb = Neighbourhood {
             min: 1,
@@ -671,11 +651,7 @@ pub fn estimate(store: &mut Store, actor: &str, args: EstimateArgs) -> Result<u8
         tmf.names.name,
         commodity,
         data.points.len(),
-        if data.holes.is_empty() {
-            "samples"
-        } else {
-            "composites"
-        },
+        data.kind(),
         data.label,
         projection.epsg
     );

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
 use qaita_geostat::crs::Projection;
+use qaita_geostat::kriging::Samples;
 use qaita_geostat::sampling::{Collar, composite, decluster_weights, top_cut, weighted_stats};
 use qaita_geostat::variogram::{
     Anisotropy, Direction, LagBin, Point, Shape, VariogramModel, experimental,
@@ -98,6 +99,29 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// What the points are, for messages: samples, or composites of drillholes.
+    pub fn kind(&self) -> &'static str {
+        if self.holes.is_empty() {
+            "samples"
+        } else {
+            "composites"
+        }
+    }
+
+    /// A value of each drillhole (depth, collar elevation) at its collar, for interpolating
+    /// surfaces between holes; `None` without drillholes.
+    pub fn hole_surface(&self, value: impl Fn(&HoleColumn) -> f64) -> Result<Option<Samples>> {
+        if self.holes.is_empty() {
+            return Ok(None);
+        }
+        Samples::new(
+            self.holes.iter().map(|h| [h.x, h.y, 0.0]).collect(),
+            self.holes.iter().map(value).collect(),
+        )
+        .map(Some)
+        .map_err(|e| anyhow!(e))
+    }
+
     /// Horizontal bounding box: min x, max x, min y, max y.
     fn bounds(&self) -> (f64, f64, f64, f64) {
         self.points.iter().fold(

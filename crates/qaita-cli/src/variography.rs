@@ -81,11 +81,7 @@ pub fn variogram_cmd(args: VariogramCmdArgs) -> Result<u8> {
         "{}: {} {} in {}, EPSG:{}",
         data.label,
         data.points.len(),
-        if data.holes.is_empty() {
-            "samples"
-        } else {
-            "composites"
-        },
+        data.kind(),
         data.unit,
         data.projection.epsg
     );

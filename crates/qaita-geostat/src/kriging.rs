@@ -72,6 +72,19 @@ pub struct Estimate {
 }
 
 impl Estimate {
+    /// The failed estimate when `found` samples fall short of the neighbourhood's minimum.
+    fn too_few(found: usize, nb: &Neighbourhood) -> Option<Self> {
+        let required = nb.min.max(1);
+        (found < required).then(|| {
+            Estimate::failed(
+                Status::TooFewSamples(format!(
+                    "{found} samples in the neighbourhood, {required} required"
+                )),
+                found,
+            )
+        })
+    }
+
     fn failed(status: Status, samples: usize) -> Self {
         Estimate {
             value: f64::NAN,
@@ -626,14 +639,8 @@ fn krige_cached(
     mut rows: Option<&mut RowIndex>,
 ) -> Estimate {
     let n = near.len();
-    if n < nb.min.max(1) {
-        return Estimate::failed(
-            Status::TooFewSamples(format!(
-                "{n} samples in the neighbourhood, {} required",
-                nb.min.max(1)
-            )),
-            n,
-        );
+    if let Some(failed) = Estimate::too_few(n, nb) {
+        return failed;
     }
     let target_points = block.map_or_else(|| vec![*target], |b| b.points(target));
     // Block variance: average covariance within the block (C(0) for a point).
@@ -804,15 +811,8 @@ fn idw_one(
     exclude: Option<usize>,
 ) -> Estimate {
     let near = samples.neighbours(target, nb, exclude);
-    if near.len() < nb.min.max(1) {
-        return Estimate::failed(
-            Status::TooFewSamples(format!(
-                "{} samples in the neighbourhood, {} required",
-                near.len(),
-                nb.min.max(1)
-            )),
-            near.len(),
-        );
+    if let Some(failed) = Estimate::too_few(near.len(), nb) {
+        return failed;
     }
     let value = match near.iter().find(|(_, d)| *d == 0.0) {
         Some((s, _)) => samples.values[*s],

@@ -7,12 +7,11 @@
 use std::collections::BTreeMap;
 
 use qaita_geostat::sampling::{Collar, Interval, Station};
-use qaita_model::units::{DecimalSeparator, Dimension, Quantity, Unit, parse_number};
-use qaita_model::{Origin, Problem};
+use qaita_model::Problem;
+use qaita_model::units::{Unit, parse_number};
 use serde::Serialize;
 
-use crate::read::{TextEncoding, decode};
-use crate::samples::{Coordinates, SamplePolicy};
+use crate::samples::{Coordinates, GradeColumn, SamplePolicy, Table, cell};
 
 /// The three tables, checked against each other. Interval values are mass fractions.
 #[derive(Debug, Clone, Serialize)]
@@ -34,90 +33,7 @@ pub struct Drillholes {
     pub unsampled: Vec<String>,
 }
 
-/// A CSV table with its header and rows (line numbers as the user sees them).
-struct Table {
-    file: String,
-    headers: Vec<String>,
-    rows: Vec<(usize, Vec<String>)>,
-    decimal: DecimalSeparator,
-}
-
-impl Table {
-    fn read(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
-        let (text, _) = decode(file, bytes, TextEncoding::Auto)?;
-        let delimiter = if text.lines().next().unwrap_or("").contains(';') {
-            b';'
-        } else {
-            b','
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let whole = |reason: String| vec![Problem::whole_file(file, reason)];
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| whole(e.to_string()))?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| whole(e.to_string()))?;
-            let row = record.position().map_or(0, |p| p.line() as usize);
-            if record.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            rows.push((row, record.iter().map(|c| c.trim().to_string()).collect()));
-        }
-        Ok(Table {
-            file: file.to_string(),
-            headers,
-            rows,
-            decimal: if delimiter == b';' {
-                DecimalSeparator::Comma
-            } else {
-                DecimalSeparator::Point
-            },
-        })
-    }
-
-    /// The column called any of `names` (case-insensitive, unit suffix ignored).
-    fn find(&self, names: &[&str]) -> Option<usize> {
-        self.headers.iter().position(|h| {
-            let bare = h.split('[').next().unwrap_or("").trim();
-            names.iter().any(|n| bare.eq_ignore_ascii_case(n))
-        })
-    }
-
-    fn require(&self, names: &[&str]) -> Result<usize, Vec<Problem>> {
-        self.find(names).ok_or_else(|| {
-            vec![Problem::whole_file(
-                &self.file,
-                format!(
-                    "no column {} (also accepted: {}; columns: {})",
-                    names[0],
-                    names[1..].join(", "),
-                    self.headers.join(", ")
-                ),
-            )]
-        })
-    }
-
-    fn origin(&self, row: usize) -> Origin {
-        Origin {
-            file: self.file.clone(),
-            row,
-            unit: "row",
-        }
-    }
-}
-
 const HOLE: &[&str] = &["holeid", "hole", "hole_id", "bhid", "dhid"];
-
-fn cell(cells: &[String], i: usize) -> &str {
-    cells.get(i).map_or("", String::as_str)
-}
 
 /// Parse a number cell, recording a problem (with the column's header) when it is not one.
 fn number(
@@ -221,7 +137,7 @@ fn read_collars(
     bytes: &[u8],
     problems: &mut Vec<Problem>,
 ) -> Result<(Coordinates, Vec<Collar>), Vec<Problem>> {
-    let table = Table::read(file, bytes)?;
+    let table = Table::read(file, bytes, true)?;
     let ch = table.require(HOLE)?;
     let coordinates = match (
         table.find(&["x", "east", "easting"]),
@@ -277,7 +193,7 @@ fn read_surveys(
     known: &BTreeMap<&str, ()>,
     problems: &mut Vec<Problem>,
 ) -> Result<BTreeMap<String, Vec<Station>>, Vec<Problem>> {
-    let table = Table::read(file, bytes)?;
+    let table = Table::read(file, bytes, true)?;
     let ch = table.require(HOLE)?;
     let cat = table.require(&["at", "depth", "distance"])?;
     let caz = table.require(&["azm", "azimuth", "az", "brg", "bearing"])?;
@@ -345,35 +261,11 @@ fn read_intervals(
     known: &BTreeMap<&str, ()>,
     problems: &mut Vec<Problem>,
 ) -> Result<IntervalRead, Vec<Problem>> {
-    let table = Table::read(file, bytes)?;
+    let table = Table::read(file, bytes, true)?;
     let ch = table.require(HOLE)?;
     let cfrom = table.require(&["from", "depth_from", "mfrom"])?;
     let cto = table.require(&["to", "depth_to", "mto"])?;
-    let cv = table.find(&[column]).ok_or_else(|| {
-        vec![Problem::whole_file(
-            file,
-            format!(
-                "no column '{column}' (columns: {})",
-                table.headers.join(", ")
-            ),
-        )]
-    })?;
-    let header_unit = match table.headers[cv].find('[') {
-        Some(open) => Some(
-            table.headers[cv][open + 1..]
-                .trim_end_matches(']')
-                .trim()
-                .parse::<Unit>()
-                .map_err(|e| {
-                    vec![Problem::whole_file(
-                        file,
-                        format!("column '{}': {e}", table.headers[cv]),
-                    )]
-                })?,
-        ),
-        None => None,
-    };
-    let mut unit = header_unit;
+    let mut grade = GradeColumn::find(&table, column, policy)?;
     let (mut missing, mut zeroed) = (Vec::new(), Vec::new());
     let mut by_hole: BTreeMap<String, Vec<(usize, Interval)>> = BTreeMap::new();
     for (row, cells) in &table.rows {
@@ -400,47 +292,17 @@ fn read_intervals(
             ));
             continue;
         }
-        let text = cell(cells, cv);
-        if text.is_empty() {
-            missing.push(*row);
-            continue;
-        }
-        let quantity = match Quantity::parse(text, header_unit, table.decimal)
-            .and_then(|q| q.expect(Dimension::Grade))
-        {
-            Ok(q) => q,
-            Err(e) => {
-                problems.push(Problem::at(&origin, Some(column), format!("'{text}': {e}")));
+        let value = match grade.value(&table, *row, cells, &mut zeroed) {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                missing.push(*row);
+                continue;
+            }
+            Err(problem) => {
+                problems.push(problem);
                 continue;
             }
         };
-        if unit.is_some_and(|u| u != quantity.unit) {
-            problems.push(Problem::at(
-                &origin,
-                Some(column),
-                format!(
-                    "unit {} differs from the file's {}",
-                    quantity.unit,
-                    unit.unwrap_or(quantity.unit)
-                ),
-            ));
-            continue;
-        }
-        unit = Some(quantity.unit);
-        let mut value = quantity.canonical();
-        if value < 0.0 {
-            if policy.negative_to_zero {
-                zeroed.push(*row);
-                value = 0.0;
-            } else {
-                problems.push(Problem::at(
-                    &origin,
-                    Some(column),
-                    format!("negative grade {text} (use --negative-to-zero to treat it as 0)"),
-                ));
-                continue;
-            }
-        }
         by_hole
             .entry(hole)
             .or_default()
@@ -465,7 +327,7 @@ fn read_intervals(
     }
     Ok(IntervalRead {
         intervals,
-        unit: unit.unwrap_or(Unit::Percent),
+        unit: grade.unit.unwrap_or(Unit::Percent),
         missing,
         zeroed,
     })

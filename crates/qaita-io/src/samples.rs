@@ -58,38 +58,14 @@ pub fn read_samples(
     column: &str,
     policy: SamplePolicy,
 ) -> Result<SampleSet, Vec<Problem>> {
-    let (text, _) = decode(file, bytes, TextEncoding::Auto)?;
-    let delimiter = if text.lines().next().unwrap_or("").contains(';') {
-        b';'
-    } else {
-        b','
-    };
-    let decimal = if delimiter == b';' {
-        DecimalSeparator::Comma
-    } else {
-        DecimalSeparator::Point
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let table = Table::read(file, bytes, false)?;
     let whole = |reason: String| vec![Problem::whole_file(file, reason)];
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| whole(e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let find = |name: &str| {
-        headers.iter().position(|h| {
-            h.split('[')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .eq_ignore_ascii_case(name)
-        })
-    };
-    let coordinates = match (find("x"), find("y"), find("lon"), find("lat")) {
+    let coordinates = match (
+        table.find(&["x"]),
+        table.find(&["y"]),
+        table.find(&["lon"]),
+        table.find(&["lat"]),
+    ) {
         (Some(_), Some(_), None, None) => Coordinates::Projected,
         (None, None, Some(_), Some(_)) => Coordinates::Wgs84,
         _ => return Err(whole(
@@ -98,97 +74,39 @@ pub fn read_samples(
         )),
     };
     let (cx, cy) = match coordinates {
-        Coordinates::Projected => (find("x"), find("y")),
-        Coordinates::Wgs84 => (find("lon"), find("lat")),
+        Coordinates::Projected => (table.find(&["x"]), table.find(&["y"])),
+        Coordinates::Wgs84 => (table.find(&["lon"]), table.find(&["lat"])),
     };
-    let (cx, cy, cz) = (cx.unwrap_or(0), cy.unwrap_or(0), find("z"));
-    let cv = find(column).ok_or_else(|| {
-        whole(format!(
-            "no column '{column}' (columns: {})",
-            headers.join(", ")
-        ))
-    })?;
-    let header_unit = match headers[cv].find('[') {
-        Some(open) => Some(
-            headers[cv][open + 1..]
-                .trim_end_matches(']')
-                .trim()
-                .parse::<Unit>()
-                .map_err(|e| whole(format!("column '{}': {e}", headers[cv])))?,
-        ),
-        None => None,
-    };
+    let (cx, cy, cz) = (cx.unwrap_or(0), cy.unwrap_or(0), table.find(&["z"]));
+    let mut grade = GradeColumn::find(&table, column, policy)?;
     let mut problems = Vec::new();
     let mut samples = Vec::new();
     let (mut missing, mut zeroed) = (Vec::new(), Vec::new());
-    let mut unit = header_unit;
-    for record in reader.records() {
-        let record = record.map_err(|e| whole(e.to_string()))?;
-        let row = record.position().map_or(0, |p| p.line() as usize);
-        let origin = Origin {
-            file: file.to_string(),
-            row,
-            unit: "row",
-        };
-        let cell = |i: usize| record.get(i).unwrap_or("").trim();
+    for (row, cells) in &table.rows {
+        let row = *row;
+        let origin = table.origin(row);
         let mut coordinate = |i: usize, name: &str| -> Option<f64> {
-            parse_number(cell(i), decimal)
+            parse_number(cell(cells, i), table.decimal)
                 .map_err(|e| problems.push(Problem::at(&origin, Some(name), e.to_string())))
                 .ok()
         };
-        let x = coordinate(cx, &headers[cx]);
-        let y = coordinate(cy, &headers[cy]);
+        let x = coordinate(cx, &table.headers[cx]);
+        let y = coordinate(cy, &table.headers[cy]);
         let z = match cz {
-            Some(i) if !cell(i).is_empty() => coordinate(i, "z"),
+            Some(i) if !cell(cells, i).is_empty() => coordinate(i, "z"),
             _ => Some(0.0),
         };
-        if cell(cv).is_empty() {
-            missing.push(row);
-            continue;
-        }
-        let quantity = match Quantity::parse(cell(cv), header_unit, decimal)
-            .and_then(|q| q.expect(Dimension::Grade))
-        {
-            Ok(q) => q,
-            Err(e) => {
-                problems.push(Problem::at(
-                    &origin,
-                    Some(column),
-                    format!("'{}': {e}", cell(cv)),
-                ));
+        let value = match grade.value(&table, row, cells, &mut zeroed) {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                missing.push(row);
+                continue;
+            }
+            Err(problem) => {
+                problems.push(problem);
                 continue;
             }
         };
-        if unit.is_some_and(|u| u != quantity.unit) {
-            problems.push(Problem::at(
-                &origin,
-                Some(column),
-                format!(
-                    "unit {} differs from the file's {}",
-                    quantity.unit,
-                    unit.unwrap_or(quantity.unit)
-                ),
-            ));
-            continue;
-        }
-        unit = Some(quantity.unit);
-        let mut value = quantity.canonical();
-        if value < 0.0 {
-            if policy.negative_to_zero {
-                zeroed.push(row);
-                value = 0.0;
-            } else {
-                problems.push(Problem::at(
-                    &origin,
-                    Some(column),
-                    format!(
-                        "negative grade {} (use --negative-to-zero to treat it as 0)",
-                        cell(cv)
-                    ),
-                ));
-                continue;
-            }
-        }
         if let (Some(x), Some(y), Some(z)) = (x, y, z) {
             if coordinates == Coordinates::Wgs84 && !(x.abs() <= 180.0 && y.abs() <= 90.0) {
                 problems.push(Problem::at(
@@ -205,6 +123,7 @@ pub fn read_samples(
             });
         }
     }
+    let unit = grade.unit;
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -241,6 +160,176 @@ pub fn read_samples(
         zeroed,
         merged_duplicates,
     })
+}
+
+/// A CSV table with its header and rows (line numbers as the user sees them).
+pub(crate) struct Table {
+    pub(crate) file: String,
+    pub(crate) headers: Vec<String>,
+    pub(crate) rows: Vec<(usize, Vec<String>)>,
+    pub(crate) decimal: DecimalSeparator,
+}
+
+impl Table {
+    /// Read a CSV (UTF-8 or Windows-1251; `;` means decimal commas); `skip_blank` drops rows
+    /// whose cells are all empty.
+    pub(crate) fn read(file: &str, bytes: &[u8], skip_blank: bool) -> Result<Table, Vec<Problem>> {
+        let (text, _) = decode(file, bytes, TextEncoding::Auto)?;
+        let delimiter = if text.lines().next().unwrap_or("").contains(';') {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let whole = |reason: String| vec![Problem::whole_file(file, reason)];
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| whole(e.to_string()))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| whole(e.to_string()))?;
+            let row = record.position().map_or(0, |p| p.line() as usize);
+            if skip_blank && record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            rows.push((row, record.iter().map(|c| c.trim().to_string()).collect()));
+        }
+        Ok(Table {
+            file: file.to_string(),
+            headers,
+            rows,
+            decimal: if delimiter == b';' {
+                DecimalSeparator::Comma
+            } else {
+                DecimalSeparator::Point
+            },
+        })
+    }
+
+    /// The column called any of `names` (case-insensitive, unit suffix ignored).
+    pub(crate) fn find(&self, names: &[&str]) -> Option<usize> {
+        self.headers.iter().position(|h| {
+            let bare = h.split('[').next().unwrap_or("").trim();
+            names.iter().any(|n| bare.eq_ignore_ascii_case(n))
+        })
+    }
+
+    pub(crate) fn require(&self, names: &[&str]) -> Result<usize, Vec<Problem>> {
+        self.find(names).ok_or_else(|| {
+            vec![Problem::whole_file(
+                &self.file,
+                format!(
+                    "no column {} (also accepted: {}; columns: {})",
+                    names[0],
+                    names[1..].join(", "),
+                    self.headers.join(", ")
+                ),
+            )]
+        })
+    }
+
+    pub(crate) fn origin(&self, row: usize) -> Origin {
+        Origin {
+            file: self.file.clone(),
+            row,
+            unit: "row",
+        }
+    }
+}
+
+/// The text of cell `i` (empty when the row is short).
+pub(crate) fn cell(cells: &[String], i: usize) -> &str {
+    cells.get(i).map_or("", String::as_str)
+}
+
+/// A grade column: its unit from the header (`Cu [%]`) or the cells, one unit per file, and the
+/// policy for negative grades.
+pub(crate) struct GradeColumn {
+    pub(crate) index: usize,
+    /// The name the user asked for (problems name it).
+    name: String,
+    header_unit: Option<Unit>,
+    /// The unit seen so far.
+    pub(crate) unit: Option<Unit>,
+    policy: SamplePolicy,
+}
+
+impl GradeColumn {
+    pub(crate) fn find(
+        table: &Table,
+        column: &str,
+        policy: SamplePolicy,
+    ) -> Result<Self, Vec<Problem>> {
+        let whole = |reason: String| vec![Problem::whole_file(&table.file, reason)];
+        let index = table.find(&[column]).ok_or_else(|| {
+            whole(format!(
+                "no column '{column}' (columns: {})",
+                table.headers.join(", ")
+            ))
+        })?;
+        let header = &table.headers[index];
+        let header_unit = match header.find('[') {
+            Some(open) => Some(
+                header[open + 1..]
+                    .trim_end_matches(']')
+                    .trim()
+                    .parse::<Unit>()
+                    .map_err(|e| whole(format!("column '{header}': {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(GradeColumn {
+            index,
+            name: column.to_string(),
+            header_unit,
+            unit: header_unit,
+            policy,
+        })
+    }
+
+    /// The row's grade as a mass fraction; `None` when the cell is empty (a missing value).
+    /// A negative grade is an error, or zero (and its row noted in `zeroed`) by the policy.
+    pub(crate) fn value(
+        &mut self,
+        table: &Table,
+        row: usize,
+        cells: &[String],
+        zeroed: &mut Vec<usize>,
+    ) -> Result<Option<f64>, Problem> {
+        let text = cell(cells, self.index);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let origin = table.origin(row);
+        let bad = |reason: String| Problem::at(&origin, Some(&self.name), reason);
+        let quantity = Quantity::parse(text, self.header_unit, table.decimal)
+            .and_then(|q| q.expect(Dimension::Grade))
+            .map_err(|e| bad(format!("'{text}': {e}")))?;
+        if let Some(unit) = self.unit.filter(|u| *u != quantity.unit) {
+            return Err(bad(format!(
+                "unit {} differs from the file's {unit}",
+                quantity.unit
+            )));
+        }
+        self.unit = Some(quantity.unit);
+        let value = quantity.canonical();
+        if value >= 0.0 {
+            return Ok(Some(value));
+        }
+        if self.policy.negative_to_zero {
+            zeroed.push(row);
+            return Ok(Some(0.0));
+        }
+        Err(bad(format!(
+            "negative grade {text} (use --negative-to-zero to treat it as 0)"
+        )))
+    }
 }
 
 #[cfg(test)]
