@@ -1,19 +1,41 @@
 #!/usr/bin/env bash
 # The web UI's checks: type check and production build, then the end-to-end tests in headless
-# Debian Chromium (playwright-core drives it; no browser is downloaded). Installs Chromium
+# Debian Chromium (playwright-core drives it; no browser is downloaded), first against the mock
+# API, then against the real server (`qaita serve` on a fresh demo database). Installs Chromium
 # (Debian package) and the npm packages pinned by web/package-lock.json when missing.
+# Expects target/debug/qaita (built by `cargo test`); QAITA_BIN picks another binary.
 set -euo pipefail
-cd "$(dirname "$0")/../web"
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root/web"
 if [ ! -x /usr/bin/chromium ]; then
   echo "test-web: installing chromium"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq chromium >/dev/null
 fi
-# Reinstall only when the lock changed since the last install.
-stamp=node_modules/.package-lock.json
-if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-npm run --silent build
+bash "$root/scripts/build-web.sh"
+echo "test-web: end-to-end tests against the mock API"
 npm test
+
+echo "test-web: end-to-end tests against qaita serve"
+qaita=${QAITA_BIN:-$root/target/debug/qaita}
+[ -x "$qaita" ] || (cd "$root" && cargo build --locked --bin qaita)
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+bash "$root/scripts/demo-db.sh" "$qaita" "$work/demo.db"
+"$qaita" --db "$work/demo.db" serve --anon-read --demo-users --bind 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+server_pid=$!
+url=
+for _ in $(seq 1 100); do
+  url=$(grep -o 'http://[0-9.:]*/' "$work/serve.out" | head -n 1 || true)
+  [ -n "$url" ] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "test-web: qaita serve did not start" >&2; cat "$work/serve.err" >&2; exit 1; }
+BASE_URL=${url%/} npm test

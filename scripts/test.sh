@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The UI first: the server binary embeds web/dist.
+bash scripts/build-web.sh
 export QAITA_TEST_POSTGRES="${QAITA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

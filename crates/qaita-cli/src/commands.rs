@@ -8,9 +8,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use qaita_io::{Format, ReadOptions, TextEncoding};
-use qaita_model::geometry::{Footprint, parse_footprint};
-use qaita_model::{Commodity, CurrentPolicy, DecimalSeparator, Problem, Settlement, StoredTmf};
-use qaita_risk::proximity::{Proximity, ProximityConfig, SettlementIndex, Site, worst_first};
+use qaita_model::geometry::Footprint;
+use qaita_model::{Commodity, CurrentPolicy, DecimalSeparator, Problem, StoredTmf};
+use qaita_risk::proximity::{ProximityConfig, Site, worst_first};
 use qaita_store::{ImportOptions, ImportReport, Store, TmfFilter};
 use serde::Serialize;
 
@@ -67,34 +67,19 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
                 return Ok(not_found(&args.id));
             };
             let index = settlement_index(None, ProximityConfig::default())?;
-            let proximity = index.assess(&site_of(&stored)?);
-            let valuations = store.analyses(stored.id, crate::valuation::VALUATION)?;
-            let estimates = store.analyses(stored.id, crate::estimate::RESOURCE_ESTIMATE)?;
-            let latest = valuations
-                .last()
-                .map(crate::valuation::ValuationSummary::of);
+            let document = qaita_app::document::TmfDocument::load(&mut store, stored, &index)?;
             if args.json {
-                let mut json = serde_json::to_value(ShowJson::new(
-                    &stored,
-                    &proximity,
-                    latest,
-                    valuations.len(),
-                ))?;
-                if let Some(e) = estimates.last() {
-                    json["derived"]["resource_estimate"] = crate::estimate::summary(e);
-                }
-                print_json(&json)?;
+                print_json(&document)?;
             } else {
-                output::print_show(&stored, &proximity);
-                if let Some(v) = latest {
+                output::print_show(&document.stored, &document.derived.proximity);
+                if let Some(v) = &document.derived.valuation {
                     println!(
                         "{v} ({} version(s); `qaita value {}` recomputes)",
-                        valuations.len(),
-                        stored.tmf.external_id
+                        document.derived.valuation_versions, document.stored.tmf.external_id
                     );
                 }
-                if let Some(e) = estimates.last() {
-                    println!("{}", crate::estimate::summary_line(e));
+                if let Some(e) = &document.derived.resource_estimate {
+                    println!("{}", qaita_app::document::estimate_line(e));
                 }
             }
             Ok(exit::OK)
@@ -130,8 +115,12 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
         Command::Variogram(args) => crate::variography::variogram_cmd(*args),
         Command::Crossval(args) => crate::variography::crossval(*args),
         Command::Classify(args) => crate::estimate::classify(args),
+        Command::Serve(args) => crate::serve::serve(&db, args),
+        Command::User(command) => crate::serve::user(&mut open()?, &actor, command),
     }
 }
+
+use qaita_app::settlements::index as settlement_index;
 
 /// Hide a password in a database URL before printing it.
 fn redact(db: &str) -> String {
@@ -190,8 +179,9 @@ pub(crate) fn filter(args: &FilterArgs) -> Result<TmfFilter> {
         status: parse(&args.status)?,
         legal_class: parse(&args.legal_class)?,
         owner_known: args.owner_known,
-        limit: None,
-        offset: None,
+        bbox: parse(&args.bbox)?,
+        text: args.search.clone(),
+        ..TmfFilter::default()
     })
 }
 
@@ -430,97 +420,7 @@ fn export(store: &mut Store, args: ExportArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-fn settlement_index(path: Option<&Path>, config: ProximityConfig) -> Result<SettlementIndex> {
-    let settlements: Vec<Settlement> = match path {
-        None => qaita_io::settlements::parse_settlements(
-            "bundled settlements",
-            qaita_io::settlements::BUNDLED_KZ,
-        ),
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            qaita_io::settlements::parse_settlements(&p.display().to_string(), &text)
-        }
-    }
-    .map_err(|problems| {
-        anyhow!(
-            "{}",
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })?;
-    Ok(SettlementIndex::new(settlements, config)?)
-}
-
-fn site_of(stored: &StoredTmf) -> Result<Site<'_>> {
-    Ok(Site {
-        lon: stored.tmf.location.lon,
-        lat: stored.tmf.location.lat,
-        footprint: stored.tmf.footprint.as_ref(),
-    })
-}
-
-/// `show --json`: the stored TMF plus what follows from it.
-#[derive(Serialize)]
-struct ShowJson<'a> {
-    #[serde(flatten)]
-    stored: &'a StoredTmf,
-    derived: Derived<'a>,
-}
-
-#[derive(Serialize)]
-struct Derived<'a> {
-    tonnage_t: Option<f64>,
-    contained_t: BTreeMap<String, f64>,
-    owner_known: bool,
-    proximity: &'a Proximity,
-    /// The latest stored valuation, if any.
-    valuation: Option<crate::valuation::ValuationSummary>,
-    valuation_versions: usize,
-}
-
-impl<'a> ShowJson<'a> {
-    fn new(
-        stored: &'a StoredTmf,
-        proximity: &'a Proximity,
-        valuation: Option<crate::valuation::ValuationSummary>,
-        valuation_versions: usize,
-    ) -> Self {
-        let tmf = &stored.tmf;
-        let contained_t = tmf
-            .commodities()
-            .into_iter()
-            .filter_map(|c| Some((c.code().to_string(), tmf.contained_t(c)?)))
-            .collect();
-        ShowJson {
-            stored,
-            derived: Derived {
-                tonnage_t: tmf.tonnage_t(),
-                contained_t,
-                owner_known: tmf.owner_known(),
-                proximity,
-                valuation,
-                valuation_versions,
-            },
-        }
-    }
-}
-
-/// One row of `proximity --json`.
-#[derive(Serialize)]
-pub struct ProximityRow {
-    pub id: i64,
-    pub external_id: String,
-    pub name: String,
-    pub lon: f64,
-    pub lat: f64,
-    pub has_footprint: bool,
-    #[serde(flatten)]
-    pub proximity: Proximity,
-}
+pub use qaita_app::proximity::ProximityRow;
 
 #[derive(Serialize)]
 struct ProximityJson<'a> {
@@ -537,54 +437,19 @@ fn proximity(store: &mut Store, args: ProximityArgs) -> Result<u8> {
         urban_density_per_km2: args.urban_density,
     };
     let index = settlement_index(args.settlements.as_deref(), config)?;
-    let t0 = Instant::now();
-    let located = store.locations(&filter(&args.filter)?)?;
-    let t1 = Instant::now();
-    let footprints: Vec<Option<Footprint>> = located
-        .iter()
-        .map(|l| {
-            l.footprint
-                .as_deref()
-                .map(parse_footprint)
-                .transpose()
-                .map_err(|e| anyhow!("stored footprint of {}: {e}", l.external_id))
-        })
-        .collect::<Result<_>>()?;
-    let sites: Vec<Site<'_>> = located
-        .iter()
-        .zip(&footprints)
-        .map(|(l, f)| Site {
-            lon: l.lon,
-            lat: l.lat,
-            footprint: f.as_ref(),
-        })
-        .collect();
-    let t2 = Instant::now();
-    let results = index.assess_all(&sites);
-    let t3 = Instant::now();
-    let mut rows: Vec<ProximityRow> = located
+    let (rows, timings) = qaita_app::proximity::assess(store, &filter(&args.filter)?, &index)?;
+    let mut rows: Vec<ProximityRow> = rows
         .into_iter()
-        .zip(results)
-        .map(|(l, proximity)| ProximityRow {
-            id: l.id,
-            external_id: l.external_id,
-            name: l.name,
-            lon: l.lon,
-            lat: l.lat,
-            has_footprint: l.footprint.is_some(),
-            proximity,
-        })
         .filter(|r| !args.only_near || r.proximity.near_settlement)
         .collect();
-    rows.sort_by(|a, b| worst_first(&a.proximity, &b.proximity).then(a.id.cmp(&b.id)));
     if args.timings {
         eprintln!(
             "proximity: {} TMFs against {} settlements; read {:.3} s, footprints {:.3} s, assess {:.3} s on {} threads",
-            sites.len(),
+            rows.len(),
             index.settlements().len(),
-            (t1 - t0).as_secs_f64(),
-            (t2 - t1).as_secs_f64(),
-            (t3 - t2).as_secs_f64(),
+            timings.read.as_secs_f64(),
+            timings.footprints.as_secs_f64(),
+            timings.assess.as_secs_f64(),
             rayon_threads()
         );
     }
@@ -593,13 +458,11 @@ fn proximity(store: &mut Store, args: ProximityArgs) -> Result<u8> {
     }
     let source = match &args.settlements {
         Some(p) => p.display().to_string(),
-        None => {
-            "bundled GeoNames extract (CC-BY 4.0), data/settlements/kz-settlements.csv".to_string()
-        }
+        None => qaita_app::proximity::BUNDLED_SOURCE.to_string(),
     };
     if args.json {
         print_json(&ProximityJson {
-            method: "geodesic WGS84 distance from settlement centre to TMF (footprint edge when known); settlements as disks of uniform urban density",
+            method: qaita_app::proximity::METHOD,
             settlements: source,
             config: index.config(),
             tmfs: &rows,

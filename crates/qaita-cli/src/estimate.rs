@@ -29,8 +29,7 @@ use crate::exit;
 use crate::output::{print_json, right, table};
 use crate::sampling::{Prepared, Rejected, SamplingArgs, VariogramArgs, load, variogram};
 
-/// Kind of the stored analysis.
-pub const RESOURCE_ESTIMATE: &str = "resource_estimate";
+pub use qaita_app::document::RESOURCE_ESTIMATE;
 
 /// Estimators on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -217,42 +216,6 @@ fn read_rules(path: &Path) -> Result<ClassificationRules> {
         }
     }
     Ok(rules)
-}
-
-/// The headline of a stored estimate, for `show --json`.
-pub fn summary(e: &qaita_store::Analysis) -> serde_json::Value {
-    serde_json::json!({
-        "version": e.version, "created_at": e.created_at, "actor": e.actor, "method": e.method,
-        "commodity": e.result["commodity"], "unit": e.result["unit"], "crs": e.result["crs"],
-        "resources": e.result["resources"], "grade_tonnage": e.result["grade_tonnage"],
-    })
-}
-
-/// The headline of a stored estimate, for `show`.
-pub fn summary_line(e: &qaita_store::Analysis) -> String {
-    let unit = e.result["unit"].as_str().unwrap_or("");
-    let lines: Vec<String> = e.result["resources"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|l| l["tonnes"].as_f64().unwrap_or(0.0) > 0.0)
-        .map(|l| {
-            format!(
-                "{} {:.3} Mt @ {:.3} {unit}",
-                l["class"].as_str().unwrap_or("?"),
-                l["tonnes"].as_f64().unwrap_or(0.0) / 1e6,
-                l["mean_grade"].as_f64().unwrap_or(f64::NAN)
-            )
-        })
-        .collect();
-    format!(
-        "resource estimate v{} ({} by {}), {}: {}",
-        e.version,
-        e.created_at,
-        e.actor,
-        e.result["commodity"].as_str().unwrap_or("?"),
-        lines.join("; ")
-    )
 }
 
 fn registry_default(stored: &StoredTmf, field: FigureField) -> Option<f64> {
@@ -638,6 +601,7 @@ pub fn estimate(store: &mut Store, actor: &str, args: EstimateArgs) -> Result<u8
             &method,
             &parameters,
             &result,
+            None,
         )?;
     }
     if args.json {

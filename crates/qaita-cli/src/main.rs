@@ -5,6 +5,7 @@ mod commands;
 mod estimate;
 mod output;
 mod sampling;
+mod serve;
 mod valuation;
 mod variography;
 
@@ -80,6 +81,11 @@ enum Command {
     /// Re-classify a block model (from `estimate --blocks`) with other rules: Measured /
     /// Indicated / Inferred resource table.
     Classify(estimate::ClassifyArgs),
+    /// Serve the HTTP API (/api/v1, OpenAPI docs at /api/v1/docs) and the web UI.
+    Serve(serve::ServeArgs),
+    /// Users and API tokens of the server: add, list, revoke, passwd, token, tokens, revoke-token.
+    #[command(subcommand)]
+    User(serve::UserCommand),
 }
 
 #[derive(Args, Clone)]
@@ -250,6 +256,12 @@ struct FilterArgs {
     /// Only objects whose owner is known (true) or unknown (false).
     #[arg(long)]
     owner_known: Option<bool>,
+    /// Text in ids, names (any language), operator, owner or source enterprise (case-insensitive).
+    #[arg(long)]
+    search: Option<String>,
+    /// Only objects located in MIN_LON,MIN_LAT,MAX_LON,MAX_LAT (WGS84 degrees).
+    #[arg(long, allow_hyphen_values = true)]
+    bbox: Option<String>,
 }
 
 #[derive(Args)]

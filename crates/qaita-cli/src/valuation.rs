@@ -1,349 +1,21 @@
-//! `qaita value` and `qaita policy`: shells over qaita-econ.
+//! `qaita value` and `qaita policy`: shells over qaita-app's valuation and qaita-econ.
 
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use comfy_table::Cell;
-use qaita_econ::data::{PriceDeck, Route, Scenario, TaxRegime, bundled, parse_routes};
-use qaita_econ::montecarlo::{McConfig, McResult, simulate};
-use qaita_econ::policy::{PolicyRow, sweep};
-use qaita_econ::valuation::{
-    Assumptions, Model, Project, TornadoBar, Valuation, route_fits, tornado,
+use qaita_app::valuation::{
+    EconOptions, ValueOptions, ValueResult, assumptions, irr_text, load, musd, value_one,
 };
-use qaita_model::{Commodity, FigureField, StoredTmf};
+use qaita_econ::data::Scenario;
+use qaita_econ::montecarlo::McResult;
+use qaita_econ::policy::{PolicyRow, sweep};
+use qaita_model::StoredTmf;
 use qaita_store::Store;
-use serde::Serialize;
 
 use crate::commands::{filter, find, not_found};
 use crate::output::{print_json, right, table};
 use crate::{EconArgs, PolicyArgs, ValueArgs, exit};
-
-/// Kind of the stored analysis.
-pub const VALUATION: &str = "valuation";
-const METHOD: &str = "qaita-econ: yearly cash flow under Kazakhstan MET (coefficient by legal class) and 20% CIT; correlated GBM price Monte Carlo";
-
-struct EconData {
-    deck: PriceDeck,
-    tax: TaxRegime,
-    routes: Vec<Route>,
-    source: String,
-}
-
-fn load(args: &EconArgs) -> Result<EconData> {
-    let read = |name: &str, bundled: &'static str| -> Result<String> {
-        match &args.econ_data {
-            Some(dir) if dir.join(name).exists() => std::fs::read_to_string(dir.join(name))
-                .with_context(|| format!("cannot read {}", dir.join(name).display())),
-            _ => Ok(bundled.to_string()),
-        }
-    };
-    let deck = PriceDeck::parse(
-        &read("prices.csv", bundled::PRICES)?,
-        &read("fx.csv", bundled::FX)?,
-    )?;
-    let tax = TaxRegime::parse(
-        &read("met-rates.csv", bundled::MET_RATES)?,
-        &read("met-precious.csv", bundled::MET_PRECIOUS)?,
-    )?;
-    let routes = parse_routes(
-        &read("routes.csv", bundled::ROUTES)?,
-        &read("route-recoveries.csv", bundled::ROUTE_RECOVERIES)?,
-    )?;
-    let source = match &args.econ_data {
-        Some(dir) => format!(
-            "{} (files present there replace the bundled ones)",
-            dir.display()
-        ),
-        None => "bundled illustrative deck and routes, data/econ (2026-11-01)".to_string(),
-    };
-    Ok(EconData {
-        deck,
-        tax,
-        routes,
-        source,
-    })
-}
-
-/// The project a TMF's registry figures describe; grades from registry figures are uncertain
-/// (relative SD 30%) until a resource estimate replaces them.
-fn project_of(stored: &StoredTmf) -> Option<Project> {
-    let tmf = &stored.tmf;
-    let tonnage_t = tmf.tonnage_t()?;
-    let grades = tmf
-        .commodities()
-        .into_iter()
-        .filter_map(|c| {
-            Some((
-                c.clone(),
-                tmf.current(&FigureField::Grade(c.clone()))?.canonical(),
-            ))
-        })
-        .collect();
-    Some(Project {
-        tonnage_t,
-        grades,
-        kind: tmf.kind,
-        legal_class: tmf.legal_class,
-        grade_relative_sd: 0.3,
-    })
-}
-
-/// The project of a TMF, from its latest resource estimate when there is one: the estimate's
-/// tonnes (all classes) and grade replace the registry's, and its kriging uncertainty replaces
-/// the 30% assumed for registry grades. Returns the project and where its figures come from.
-fn project_with_estimate(
-    stored: &StoredTmf,
-    estimate: Option<&qaita_store::Analysis>,
-) -> Option<(Project, String)> {
-    let mut project = project_of(stored);
-    let Some(e) = estimate else {
-        return project.map(|p| (p, "registry figures".to_string()));
-    };
-    let lines = e.result["resources"].as_array()?;
-    let pick = |class: &str| lines.iter().find(|l| l["class"] == class);
-    let (mut tonnes, mut contained) = (0.0, 0.0);
-    for class in ["Measured + Indicated", "Inferred"] {
-        if let Some(l) = pick(class) {
-            tonnes += l["tonnes"].as_f64().unwrap_or(0.0);
-            contained += l["contained_t"].as_f64().unwrap_or(0.0);
-        }
-    }
-    let commodity: Commodity = e.result["commodity"].as_str()?.parse().ok()?;
-    if tonnes <= 0.0 {
-        return project.map(|p| {
-            (
-                p,
-                "registry figures (the resource estimate has no tonnes)".to_string(),
-            )
-        });
-    }
-    let p = project.get_or_insert_with(|| Project {
-        tonnage_t: tonnes,
-        grades: Vec::new(),
-        kind: stored.tmf.kind,
-        legal_class: stored.tmf.legal_class,
-        grade_relative_sd: 0.3,
-    });
-    p.tonnage_t = tonnes;
-    let grade = contained / tonnes;
-    match p.grades.iter_mut().find(|(c, _)| *c == commodity) {
-        Some(g) => g.1 = grade,
-        None => p.grades.push((commodity, grade)),
-    }
-    if let Some(sd) = e.result["grade_relative_sd"]
-        .as_f64()
-        .filter(|v| v.is_finite())
-    {
-        p.grade_relative_sd = sd;
-    }
-    project.map(|p| {
-        (
-            p,
-            format!("resource estimate v{} ({})", e.version, e.created_at),
-        )
-    })
-}
-
-fn assumptions(
-    args: &EconArgs,
-    scenario: Scenario,
-    met_coefficient: Option<f64>,
-) -> Result<Assumptions> {
-    if !(0.0..=1.0).contains(&args.discount_rate) {
-        bail!(
-            "--discount-rate {} must be between 0 and 1 (0.08 = 8%)",
-            args.discount_rate
-        );
-    }
-    if let Some(c) = met_coefficient
-        && !(0.0..=1.0).contains(&c)
-    {
-        bail!("--met-coefficient {c} must be between 0 and 1");
-    }
-    if let Some(c) = args.capacity
-        && !(c > 0.0 && c.is_finite())
-    {
-        bail!("--capacity must be a positive number of tonnes per year");
-    }
-    Ok(Assumptions {
-        discount_rate: args.discount_rate,
-        capacity_tpa: args.capacity,
-        scenario,
-        met_coefficient,
-        avoided_payment_usd_per_t: args.avoided_payment,
-        ..Assumptions::default()
-    })
-}
-
-/// A TMF's valuation as stored and printed.
-#[derive(Serialize)]
-struct ValueResult {
-    id: i64,
-    external_id: String,
-    name: String,
-    valuation: Valuation,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    montecarlo: Option<McResult>,
-    tornado: Vec<TornadoBar>,
-    /// NPV of the other fitting routes.
-    alternatives: Vec<(String, f64)>,
-    /// Registry figures or the resource estimate the tonnes and grades come from.
-    basis: String,
-    data: String,
-}
-
-fn value_one(
-    stored: &StoredTmf,
-    estimate: Option<&qaita_store::Analysis>,
-    data: &EconData,
-    a: &Assumptions,
-    args: &ValueArgs,
-) -> Result<Option<ValueResult>> {
-    let Some((project, basis)) = project_with_estimate(stored, estimate) else {
-        return Ok(None);
-    };
-    let fitting: Vec<&Route> = data
-        .routes
-        .iter()
-        .filter(|r| route_fits(r, &project))
-        .collect();
-    let valuations: Vec<(&Route, Valuation)> = fitting
-        .iter()
-        .map(|r| {
-            (
-                *r,
-                Model::new(&project, r, &data.deck, &data.tax, a).valuation(),
-            )
-        })
-        .collect();
-    let chosen = match &args.route {
-        Some(name) => valuations
-            .iter()
-            .find(|(r, _)| &r.name == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = fitting.iter().map(|r| r.name.as_str()).collect();
-                anyhow!(
-                    "route '{name}' does not fit {} (fitting routes: {})",
-                    stored.tmf.external_id,
-                    names.join(", ")
-                )
-            })?,
-        None => match valuations
-            .iter()
-            .max_by(|x, y| x.1.npv_usd.total_cmp(&y.1.npv_usd))
-        {
-            Some(best) => best,
-            None => return Ok(None),
-        },
-    };
-    let (route, valuation) = chosen;
-    let model = Model::new(&project, route, &data.deck, &data.tax, a);
-    let montecarlo = (args.paths > 0).then(|| {
-        simulate(
-            &model,
-            &McConfig {
-                paths: args.paths,
-                seed: args.seed,
-                ..McConfig::default()
-            },
-        )
-    });
-    Ok(Some(ValueResult {
-        id: stored.id,
-        external_id: stored.tmf.external_id.clone(),
-        name: stored.tmf.names.name.clone(),
-        valuation: valuation.clone(),
-        montecarlo,
-        tornado: tornado(&project, route, &data.deck, &data.tax, a),
-        alternatives: valuations
-            .iter()
-            .filter(|(r, _)| r.name != route.name)
-            .map(|(r, v)| (r.name.clone(), v.npv_usd))
-            .collect(),
-        basis,
-        data: data.source.clone(),
-    }))
-}
-
-/// The headline of a stored valuation, for `show`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ValuationSummary {
-    pub version: i64,
-    pub created_at: String,
-    pub actor: String,
-    pub route: Option<String>,
-    pub scenario: Option<String>,
-    pub npv_usd: Option<f64>,
-    pub irr: serde_json::Value,
-    pub p10_usd: Option<f64>,
-    pub p50_usd: Option<f64>,
-    pub p90_usd: Option<f64>,
-    pub probability_positive: Option<f64>,
-}
-
-impl ValuationSummary {
-    pub fn of(a: &qaita_store::Analysis) -> Self {
-        let v = &a.result["valuation"];
-        let mc = &a.result["montecarlo"];
-        ValuationSummary {
-            version: a.version,
-            created_at: a.created_at.clone(),
-            actor: a.actor.clone(),
-            route: v["route"].as_str().map(str::to_string),
-            scenario: v["scenario"].as_str().map(str::to_string),
-            npv_usd: v["npv_usd"].as_f64(),
-            irr: v["irr"].clone(),
-            p10_usd: mc["p10_usd"].as_f64(),
-            p50_usd: mc["p50_usd"].as_f64(),
-            p90_usd: mc["p90_usd"].as_f64(),
-            probability_positive: mc["probability_positive"].as_f64(),
-        }
-    }
-}
-
-impl std::fmt::Display for ValuationSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let m = |v: Option<f64>| v.map_or("-".to_string(), musd);
-        let irr: Vec<f64> = self
-            .irr
-            .as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
-            .unwrap_or_default();
-        write!(
-            f,
-            "valuation v{} ({} by {}): route {}, {} prices, NPV {} M USD, IRR {}, P10/P50/P90 {}/{}/{} M USD",
-            self.version,
-            self.created_at,
-            self.actor,
-            self.route.as_deref().unwrap_or("-"),
-            self.scenario.as_deref().unwrap_or("-"),
-            m(self.npv_usd),
-            irr_text(&irr),
-            m(self.p10_usd),
-            m(self.p50_usd),
-            m(self.p90_usd)
-        )
-    }
-}
-
-fn musd(v: f64) -> String {
-    format!("{:.2}", v / 1e6)
-}
-
-fn irr_text(irr: &[f64]) -> String {
-    match irr {
-        [] => "none".into(),
-        [one] => format!("{:.1}%", one * 100.0),
-        several => format!(
-            "several: {}",
-            several
-                .iter()
-                .map(|r| format!("{:.1}%", r * 100.0))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
 
 fn print_one(r: &ValueResult) {
     let v = &r.valuation;
@@ -467,10 +139,26 @@ fn print_one(r: &ValueResult) {
     println!("tonnes and grades: {}; data: {}", r.basis, r.data);
 }
 
+impl EconArgs {
+    fn options(&self) -> EconOptions {
+        EconOptions {
+            discount_rate: self.discount_rate,
+            capacity: self.capacity,
+            avoided_payment: self.avoided_payment,
+        }
+    }
+}
+
 pub fn value(store: &mut Store, actor: &str, args: ValueArgs) -> Result<u8> {
-    let data = load(&args.econ)?;
+    let data = load(args.econ.econ_data.as_deref())?;
     let scenario: Scenario = args.scenario.parse().map_err(|e: String| anyhow!(e))?;
-    let a = assumptions(&args.econ, scenario, args.met_coefficient)?;
+    let econ = args.econ.options();
+    let a = assumptions(&econ, scenario, args.met_coefficient)?;
+    let options = ValueOptions {
+        route: args.route.clone(),
+        paths: args.paths,
+        seed: args.seed,
+    };
     let targets: Vec<StoredTmf> = match (&args.id, args.all) {
         (Some(id), _) => match find(store, id)? {
             Some(s) => vec![s],
@@ -485,27 +173,14 @@ pub fn value(store: &mut Store, actor: &str, args: ValueArgs) -> Result<u8> {
         let estimate = store
             .analyses(stored.id, crate::estimate::RESOURCE_ESTIMATE)?
             .pop();
-        match value_one(stored, estimate.as_ref(), &data, &a, &args)? {
+        match value_one(stored, estimate.as_ref(), &data, &a, &options)? {
             Some(r) => results.push(r),
             None => skipped.push(stored.tmf.external_id.clone()),
         }
     }
     if !args.no_store {
         for r in &results {
-            let parameters = serde_json::json!({
-                "assumptions": a,
-                "route": args.route,
-                "montecarlo": {"paths": args.paths, "seed": args.seed},
-                "data": data.source,
-            });
-            store.add_analysis(
-                r.id,
-                VALUATION,
-                actor,
-                METHOD,
-                &parameters,
-                &serde_json::to_value(r)?,
-            )?;
+            qaita_app::valuation::store_result(store, r, &data, &econ, &a, &options, actor)?;
         }
     }
     if let Some(dir) = &args.charts {
@@ -569,7 +244,7 @@ pub fn value(store: &mut Store, actor: &str, args: ValueArgs) -> Result<u8> {
 }
 
 pub fn policy(store: &mut Store, args: PolicyArgs) -> Result<u8> {
-    let data = load(&args.econ)?;
+    let data = load(args.econ.econ_data.as_deref())?;
     let scenarios: Vec<Scenario> = args
         .scenarios
         .iter()
@@ -579,15 +254,8 @@ pub fn policy(store: &mut Store, args: PolicyArgs) -> Result<u8> {
     if let Some(c) = args.coefficients.iter().find(|c| !(0.0..=1.0).contains(*c)) {
         bail!("MET coefficient {c} must be between 0 and 1");
     }
-    let a = assumptions(&args.econ, Scenario::Base, None)?;
-    let stored = store.list(&filter(&args.filter)?)?;
-    let mut projects: Vec<Project> = Vec::with_capacity(stored.len());
-    for s in &stored {
-        let estimate = store
-            .analyses(s.id, crate::estimate::RESOURCE_ESTIMATE)?
-            .pop();
-        projects.extend(project_with_estimate(s, estimate.as_ref()).map(|(p, _)| p));
-    }
+    let a = assumptions(&args.econ.options(), Scenario::Base, None)?;
+    let projects = qaita_app::valuation::projects(store, &filter(&args.filter)?)?;
     let rows = sweep(
         &projects,
         &data.routes,

@@ -13,5 +13,5 @@ pub mod settlements;
 pub mod synthetic;
 pub mod write;
 
-pub use read::{Format, Input, ReadOptions, TextEncoding, read};
+pub use read::{Format, Input, ReadOptions, TextEncoding, read, read_bytes};
 pub use write::{ExportError, write_csv, write_geojson, write_gpkg, write_rejects};

@@ -111,6 +111,13 @@ impl Row<'_> {
         })
     }
 
+    pub fn bool(&self, i: usize) -> Result<bool, StoreError> {
+        Ok(match self {
+            Row::Sqlite(r) => r.get::<_, i64>(i)? != 0,
+            Row::Postgres(r) => r.try_get(i)?,
+        })
+    }
+
     pub fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
         Ok(match self {
             Row::Sqlite(r) => r.get(i)?,
@@ -145,6 +152,13 @@ fn pg_params<'a>(params: &'a [Val<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
 }
 
 impl Conn {
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Conn::Sqlite(_) => false,
+            Conn::Postgres(c) => c.is_closed(),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Conn::Sqlite(_) => Backend::Sqlite,

@@ -12,6 +12,7 @@
 
 mod db;
 mod schema;
+mod users;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -28,6 +29,7 @@ use serde::Serialize;
 
 pub use db::Backend;
 use db::{Conn, Row, Val};
+pub use users::{ApiToken, Role, SessionRecord, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -42,13 +44,127 @@ pub enum StoreError {
     Setup(String),
     #[error("TMF {id} was changed by someone else (expected version {expected}); reload and retry")]
     Conflict { id: i64, expected: i64 },
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("{0} does not exist")]
+    NotFound(String),
     #[error("internal error: {0}")]
     Invariant(String),
 }
 
 pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    timestamp_in(chrono::Duration::zero())
 }
+
+/// The store's timestamp format (RFC 3339, UTC, milliseconds; sorts as text) for now + `delay`.
+pub fn timestamp_in(delay: chrono::Duration) -> String {
+    (chrono::Utc::now() + delay).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A longitude/latitude box in WGS84 degrees, edges included.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+impl BBox {
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        (self.min_lon..=self.max_lon).contains(&lon) && (self.min_lat..=self.max_lat).contains(&lat)
+    }
+}
+
+impl std::str::FromStr for BBox {
+    type Err = String;
+
+    /// `min_lon,min_lat,max_lon,max_lat` in degrees.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let numbers: Vec<f64> = s
+            .split(',')
+            .map(|p| p.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("'{s}' is not min_lon,min_lat,max_lon,max_lat (four numbers)"))?;
+        let [min_lon, min_lat, max_lon, max_lat] = numbers[..] else {
+            return Err(format!(
+                "'{s}' is not min_lon,min_lat,max_lon,max_lat (four numbers)"
+            ));
+        };
+        if !numbers.iter().all(|v| v.is_finite())
+            || !(-180.0..=180.0).contains(&min_lon)
+            || !(-180.0..=180.0).contains(&max_lon)
+            || !(-90.0..=90.0).contains(&min_lat)
+            || !(-90.0..=90.0).contains(&max_lat)
+        {
+            return Err(format!("bbox '{s}' lies outside -180..180, -90..90"));
+        }
+        if min_lon > max_lon || min_lat > max_lat {
+            return Err(format!("bbox '{s}' has a minimum above its maximum"));
+        }
+        Ok(BBox {
+            min_lon,
+            min_lat,
+            max_lon,
+            max_lat,
+        })
+    }
+}
+
+/// What a listing is ordered by; ties are broken by id, and missing values come last.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortKey {
+    /// Registry id (insertion order).
+    #[default]
+    Id,
+    ExternalId,
+    Name,
+    Region,
+    Kind,
+    Tonnage,
+    /// P50 NPV of the latest valuation (its deterministic NPV when it has no Monte Carlo).
+    Npv,
+}
+
+impl SortKey {
+    pub const NAMES: [&str; 7] = [
+        "id",
+        "external_id",
+        "name",
+        "region",
+        "kind",
+        "tonnage",
+        "npv",
+    ];
+
+    pub fn parse(name: &str) -> Option<SortKey> {
+        Some(match name {
+            "id" => SortKey::Id,
+            "external_id" => SortKey::ExternalId,
+            "name" => SortKey::Name,
+            "region" => SortKey::Region,
+            "kind" => SortKey::Kind,
+            "tonnage" => SortKey::Tonnage,
+            "npv" => SortKey::Npv,
+            _ => return None,
+        })
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            SortKey::Id => "id",
+            SortKey::ExternalId => "external_id",
+            SortKey::Name => "name",
+            SortKey::Region => "region",
+            SortKey::Kind => "kind",
+            SortKey::Tonnage => "tonnage_t",
+            SortKey::Npv => "npv_usd",
+        }
+    }
+}
+
+/// The latest valuation's headline of the TMF in the current row, as column `npv_usd`.
+const NPV_COLUMN: &str = "(SELECT a.headline FROM analysis a WHERE a.tmf_id = tmf.id AND a.kind = 'valuation' ORDER BY a.id DESC LIMIT 1) AS npv_usd";
 
 /// Filters for listing TMFs; `None` means any.
 #[derive(Debug, Clone, Default)]
@@ -59,18 +175,36 @@ pub struct TmfFilter {
     pub status: Option<Status>,
     pub legal_class: Option<LegalClass>,
     pub owner_known: Option<bool>,
+    /// Only TMFs whose point location lies in the box.
+    pub bbox: Option<BBox>,
+    /// Case-insensitive text in ids, names (all languages), operator, owner or source enterprise.
+    pub text: Option<String>,
+    pub sort: SortKey,
+    pub descending: bool,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
 
+/// Lower-cased searchable text of a TMF (see [`TmfFilter::text`]).
+fn search_text(tmf: &Tmf) -> String {
+    let mut parts = vec![tmf.external_id.as_str(), tmf.names.name.as_str()];
+    parts.extend(tmf.names.name_kk.as_deref());
+    parts.extend(tmf.names.name_ru.as_deref());
+    parts.extend(tmf.operator.as_deref());
+    parts.extend(tmf.owner.as_deref());
+    parts.extend(tmf.source_enterprise.as_deref());
+    parts.extend(tmf.other_ids.values().map(String::as_str));
+    parts.join("\n").to_lowercase()
+}
+
 impl TmfFilter {
-    fn where_clause(&self) -> (String, Vec<String>) {
+    fn where_clause(&self, backend: Backend) -> (String, Vec<Param>) {
         let mut sql = String::from(" WHERE deleted_at IS NULL");
         let mut params = Vec::new();
-        let mut eq = |column: &str, value: Option<&str>| {
+        let mut eq = |column: &str, value: Option<&'static str>| {
             if let Some(v) = value {
                 sql.push_str(&format!(" AND {column} = ?"));
-                params.push(v.to_string());
+                params.push(Param::Static(v));
             }
         };
         eq("region", self.region.map(|r| r.code()));
@@ -79,15 +213,98 @@ impl TmfFilter {
         eq("legal_class", self.legal_class.map(|l| l.code()));
         if let Some(c) = &self.commodity {
             sql.push_str(" AND commodities LIKE ?");
-            params.push(format!("% {} %", c.code()));
+            params.push(Param::Text(format!("% {} %", c.code())));
         }
         match self.owner_known {
             Some(true) => sql.push_str(" AND owner IS NOT NULL AND owner <> ''"),
             Some(false) => sql.push_str(" AND (owner IS NULL OR owner = '')"),
             None => {}
         }
+        if let Some(text) = self
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            // LIKE's wildcards in the user's text are literal.
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            sql.push_str(" AND search_text LIKE ? ESCAPE '\\'");
+            params.push(Param::Text(format!("%{escaped}%")));
+        }
+        if let Some(b) = self.bbox {
+            // The index narrows (R*Tree on SQLite, GiST on PostGIS); the exact test on the
+            // columns keeps the edges exact (the R*Tree stores 32-bit floats).
+            match backend {
+                Backend::Sqlite => sql.push_str(
+                    " AND id IN (SELECT id FROM tmf_rtree WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?)",
+                ),
+                Backend::Postgres => sql.push_str(
+                    " AND geom && ST_MakeEnvelope(?::float8 - 1e-9, ?::float8 - 1e-9, ?::float8 + 1e-9, ?::float8 + 1e-9, 4326)",
+                ),
+            }
+            match backend {
+                Backend::Sqlite => params.extend([
+                    Param::Real(b.min_lon),
+                    Param::Real(b.max_lon),
+                    Param::Real(b.min_lat),
+                    Param::Real(b.max_lat),
+                ]),
+                Backend::Postgres => params.extend([
+                    Param::Real(b.min_lon),
+                    Param::Real(b.min_lat),
+                    Param::Real(b.max_lon),
+                    Param::Real(b.max_lat),
+                ]),
+            }
+            sql.push_str(" AND lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?");
+            params.extend([
+                Param::Real(b.min_lon),
+                Param::Real(b.max_lon),
+                Param::Real(b.min_lat),
+                Param::Real(b.max_lat),
+            ]);
+        }
         (sql, params)
     }
+
+    /// ORDER BY and LIMIT/OFFSET, appended to `sql` with their parameters.
+    fn order_and_page(&self, sql: &mut String, params: &mut Vec<Param>) {
+        let direction = if self.descending { "DESC" } else { "ASC" };
+        let column = self.sort.column();
+        sql.push_str(&format!(" ORDER BY {column} {direction} NULLS LAST, id"));
+        if self.limit.is_some() || self.offset.is_some() {
+            sql.push_str(" LIMIT ? OFFSET ?");
+            params.push(Param::Int(self.limit.unwrap_or(i64::MAX)));
+            params.push(Param::Int(self.offset.unwrap_or(0)));
+        }
+    }
+}
+
+/// An owned query parameter, for SQL assembled from a filter.
+enum Param {
+    Static(&'static str),
+    Text(String),
+    Real(f64),
+    Int(i64),
+}
+
+impl Param {
+    fn val(&self) -> Val<'_> {
+        match self {
+            Param::Static(s) => Val::Text(s),
+            Param::Text(s) => Val::Text(s),
+            Param::Real(v) => Val::Real(*v),
+            Param::Int(v) => Val::Int(*v),
+        }
+    }
+}
+
+fn vals(params: &[Param]) -> Vec<Val<'_>> {
+    params.iter().map(Param::val).collect()
 }
 
 /// How an import runs.
@@ -193,6 +410,34 @@ pub struct LocatedTmf {
     pub footprint: Option<String>,
 }
 
+/// A listed TMF with its document still as JSON text (see [`Store::list_raw`]).
+#[derive(Debug, Clone)]
+pub struct RawTmf {
+    pub id: i64,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The TMF document (serialised [`Tmf`]).
+    pub doc: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// GeoJSON geometry text of the footprint.
+    pub footprint: Option<String>,
+    pub tonnage_t: Option<f64>,
+    pub owner_known: bool,
+    /// The latest valuation's P50 NPV (deterministic NPV without Monte Carlo), USD.
+    pub npv_usd: Option<f64>,
+    pub external_id: String,
+    pub name: String,
+    pub name_kk: Option<String>,
+    pub name_ru: Option<String>,
+    /// Vocabulary codes.
+    pub kind: String,
+    pub region: String,
+    pub status: String,
+    pub legal_class: String,
+}
+
 /// Parsed records and unparsable rows of one chunk of an import.
 type Chunk = (
     Vec<(qaita_model::Origin, qaita_model::ImportRecord)>,
@@ -231,10 +476,11 @@ struct Columns {
     footprint: Option<String>,
     commodities: String,
     doc: String,
+    search_text: String,
 }
 
 /// The `tmf` columns written from a document, in the order of [`Columns::values`].
-const DATA_COLUMNS: [&str; 16] = [
+const DATA_COLUMNS: [&str; 17] = [
     "name",
     "name_kk",
     "name_ru",
@@ -251,6 +497,7 @@ const DATA_COLUMNS: [&str; 16] = [
     "tonnage_t",
     "commodities",
     "doc",
+    "search_text",
 ];
 
 static INSERT_TMF: LazyLock<String> = LazyLock::new(|| {
@@ -289,6 +536,7 @@ impl Columns {
             tmf.tonnage_t().into(),
             Val::Text(&self.commodities),
             Val::Text(&self.doc),
+            Val::Text(&self.search_text),
         ]
     }
 
@@ -300,6 +548,7 @@ impl Columns {
                 .map(|f| qaita_model::geometry::to_geojson(f).to_string()),
             commodities: commodities_column(tmf),
             doc: serde_json::to_string(tmf)?,
+            search_text: search_text(tmf),
         })
     }
 }
@@ -334,11 +583,17 @@ impl Store {
         };
         let mut store = Store { conn };
         schema::migrate(&mut store.conn)?;
+        store.fill_search_text()?;
         Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
         self.conn.backend()
+    }
+
+    /// True when the connection is gone (PostgreSQL restarted, network cut): open a new store.
+    pub fn is_closed(&self) -> bool {
+        self.conn.is_closed()
     }
 
     /// Schema version of the open database.
@@ -386,32 +641,65 @@ impl Store {
     }
 
     pub fn list(&mut self, filter: &TmfFilter) -> Result<Vec<StoredTmf>, StoreError> {
-        let (where_sql, texts) = filter.where_clause();
-        let mut sql = format!("SELECT {TMF_COLUMNS} FROM tmf{where_sql} ORDER BY id");
-        let mut params: Vec<Val<'_>> = texts.iter().map(|s| Val::Text(s)).collect();
-        if filter.limit.is_some() || filter.offset.is_some() {
-            sql.push_str(" LIMIT ? OFFSET ?");
-            params.push(Val::Int(filter.limit.unwrap_or(i64::MAX)));
-            params.push(Val::Int(filter.offset.unwrap_or(0)));
-        }
-        self.conn.query(&sql, &params, stored_from_row)
+        let (where_sql, mut params) = filter.where_clause(self.backend());
+        let npv = if filter.sort == SortKey::Npv {
+            format!(", {NPV_COLUMN}")
+        } else {
+            String::new()
+        };
+        let mut sql = format!("SELECT {TMF_COLUMNS}{npv} FROM tmf{where_sql}");
+        filter.order_and_page(&mut sql, &mut params);
+        self.conn.query(&sql, &vals(&params), stored_from_row)
+    }
+
+    /// Like [`Store::list`], but the documents stay JSON text (nothing parsed), with the
+    /// columns a listing shows beside them: what an HTTP server streams.
+    pub fn list_raw(&mut self, filter: &TmfFilter) -> Result<Vec<RawTmf>, StoreError> {
+        let (where_sql, mut params) = filter.where_clause(self.backend());
+        let mut sql = format!(
+            "SELECT id, version, created_at, updated_at, doc, lon, lat, footprint, tonnage_t, owner, {NPV_COLUMN}, external_id, name, name_kk, name_ru, kind, region, status, legal_class FROM tmf{where_sql}"
+        );
+        filter.order_and_page(&mut sql, &mut params);
+        self.conn.query(&sql, &vals(&params), |r| {
+            Ok(RawTmf {
+                id: r.int(0)?,
+                version: r.int(1)?,
+                created_at: r.text(2)?.unwrap_or_default(),
+                updated_at: r.text(3)?.unwrap_or_default(),
+                doc: r.text(4)?.unwrap_or_default(),
+                lon: r.real(5)?.unwrap_or(f64::NAN),
+                lat: r.real(6)?.unwrap_or(f64::NAN),
+                footprint: r.text(7)?,
+                tonnage_t: r.real(8)?,
+                owner_known: r.text(9)?.is_some_and(|o| !o.trim().is_empty()),
+                npv_usd: r.real(10)?,
+                external_id: r.text(11)?.unwrap_or_default(),
+                name: r.text(12)?.unwrap_or_default(),
+                name_kk: r.text(13)?,
+                name_ru: r.text(14)?,
+                kind: r.text(15)?.unwrap_or_default(),
+                region: r.text(16)?.unwrap_or_default(),
+                status: r.text(17)?.unwrap_or_default(),
+                legal_class: r.text(18)?.unwrap_or_default(),
+            })
+        })
     }
 
     pub fn count(&mut self, filter: &TmfFilter) -> Result<i64, StoreError> {
-        let (where_sql, texts) = filter.where_clause();
-        let params: Vec<Val<'_>> = texts.iter().map(|s| Val::Text(s)).collect();
-        self.conn
-            .query_int(&format!("SELECT count(*) FROM tmf{where_sql}"), &params)
+        let (where_sql, params) = filter.where_clause(self.backend());
+        self.conn.query_int(
+            &format!("SELECT count(*) FROM tmf{where_sql}"),
+            &vals(&params),
+        )
     }
 
     /// Locations of the TMFs matching `filter`, without reading their documents.
     pub fn locations(&mut self, filter: &TmfFilter) -> Result<Vec<LocatedTmf>, StoreError> {
-        let (where_sql, texts) = filter.where_clause();
-        let params: Vec<Val<'_>> = texts.iter().map(|s| Val::Text(s)).collect();
+        let (where_sql, params) = filter.where_clause(self.backend());
         let sql = format!(
             "SELECT id, external_id, name, lon, lat, footprint FROM tmf{where_sql} ORDER BY id"
         );
-        self.conn.query(&sql, &params, |r| {
+        self.conn.query(&sql, &vals(&params), |r| {
             Ok(LocatedTmf {
                 id: r.int(0)?,
                 external_id: r.text(1)?.unwrap_or_default(),
@@ -466,7 +754,9 @@ impl Store {
         Ok(entries)
     }
 
-    /// Store a new version of an analysis of `tmf_id`; returns its id.
+    /// Store a new version of an analysis of `tmf_id`; returns its id. `headline` is the number
+    /// listings sort by (P50 NPV for a valuation).
+    #[allow(clippy::too_many_arguments)]
     pub fn add_analysis(
         &mut self,
         tmf_id: i64,
@@ -475,12 +765,191 @@ impl Store {
         method: &str,
         parameters: &serde_json::Value,
         result: &serde_json::Value,
+        headline: Option<f64>,
     ) -> Result<i64, StoreError> {
         let (parameters, result, at) = (parameters.to_string(), result.to_string(), now());
         self.conn.insert_returning_id(
-            "INSERT INTO analysis (tmf_id, kind, created_at, actor, method, parameters, result) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            &[Val::Int(tmf_id), Val::Text(kind), Val::Text(&at), Val::Text(actor), Val::Text(method), Val::Text(&parameters), Val::Text(&result)],
+            "INSERT INTO analysis (tmf_id, kind, created_at, actor, method, parameters, result, headline) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            &[Val::Int(tmf_id), Val::Text(kind), Val::Text(&at), Val::Text(actor), Val::Text(method), Val::Text(&parameters), Val::Text(&result), headline.filter(|v| v.is_finite()).into()],
         )
+    }
+
+    /// Search text for rows written before it existed (schema version 3).
+    fn fill_search_text(&mut self) -> Result<(), StoreError> {
+        loop {
+            let rows = self.conn.query(
+                "SELECT id, doc FROM tmf WHERE search_text IS NULL LIMIT 5000",
+                &[],
+                |r| Ok((r.int(0)?, r.text(1)?.unwrap_or_default())),
+            )?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            self.conn.begin()?;
+            for (id, doc) in rows {
+                let tmf: Tmf = serde_json::from_str(&doc)?;
+                self.conn.exec(
+                    "UPDATE tmf SET search_text = ? WHERE id = ?",
+                    &[Val::Text(&search_text(&tmf)), Val::Int(id)],
+                )?;
+            }
+            self.conn.commit()?;
+        }
+    }
+
+    /// A live (not deleted) TMF by registry id or external id.
+    pub fn find(&mut self, key: &str) -> Result<Option<StoredTmf>, StoreError> {
+        if let Ok(id) = key.parse::<i64>()
+            && let Some(stored) = self.get(id)?
+        {
+            return Ok(Some(stored));
+        }
+        let sql =
+            format!("SELECT {TMF_COLUMNS} FROM tmf WHERE external_id = ? AND deleted_at IS NULL");
+        Ok(self
+            .conn
+            .query(&sql, &[Val::Text(key)], stored_from_row)?
+            .into_iter()
+            .next())
+    }
+
+    /// Add one TMF (validated by the caller), audited as a creation by `actor`.
+    pub fn create(
+        &mut self,
+        tmf: &Tmf,
+        actor: &str,
+        context: &str,
+    ) -> Result<StoredTmf, StoreError> {
+        let columns = Columns::of(tmf)?;
+        let at = now();
+        self.conn.begin()?;
+        let result = (|| {
+            let taken = self.conn.query_int(
+                "SELECT count(*) FROM tmf WHERE external_id = ?",
+                &[Val::Text(&tmf.external_id)],
+            )?;
+            if taken > 0 {
+                return Err(StoreError::Duplicate(format!(
+                    "TMF {} (possibly deleted: importing it again revives it)",
+                    tmf.external_id
+                )));
+            }
+            let mut params = vec![Val::Text(&tmf.external_id)];
+            params.extend(columns.values(tmf));
+            params.extend([Val::Text(&at), Val::Text(&at)]);
+            let id = self.conn.insert_returning_id(&INSERT_TMF, &params)?;
+            self.conn.exec(
+                "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc) VALUES (?, ?, ?, 'create', ?, 1, NULL)",
+                &[Val::Int(id), Val::Text(&at), Val::Text(actor), (!context.is_empty()).then_some(context).into()],
+            )?;
+            Ok(id)
+        })();
+        self.finish(result).and_then(|id| {
+            self.get(id)?.ok_or_else(|| {
+                StoreError::Invariant(format!("created TMF {id} cannot be read back"))
+            })
+        })
+    }
+
+    /// Replace the document of TMF `id` if it is still at `expected_version`, audited as an
+    /// update by `actor`. Nothing is written (and the version stays) when nothing changed.
+    pub fn update(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        tmf: &Tmf,
+        actor: &str,
+        context: &str,
+    ) -> Result<StoredTmf, StoreError> {
+        let columns = Columns::of(tmf)?;
+        let at = now();
+        self.conn.begin()?;
+        let result = (|| {
+            let current = self
+                .get(id)?
+                .ok_or_else(|| StoreError::NotFound(format!("TMF {id}")))?;
+            if current.version != expected_version {
+                return Err(StoreError::Conflict {
+                    id,
+                    expected: expected_version,
+                });
+            }
+            if current.tmf == *tmf {
+                return Ok(());
+            }
+            let before_doc = serde_json::to_string(&current.tmf)?;
+            let mut params = columns.values(tmf);
+            params.extend([Val::Text(&at), Val::Int(id), Val::Int(expected_version)]);
+            if self.conn.exec(&UPDATE_TMF, &params)? != 1 {
+                return Err(StoreError::Conflict {
+                    id,
+                    expected: expected_version,
+                });
+            }
+            self.conn.exec(
+                "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc) VALUES (?, ?, ?, 'update', ?, ?, ?)",
+                &[Val::Int(id), Val::Text(&at), Val::Text(actor), (!context.is_empty()).then_some(context).into(), Val::Int(expected_version + 1), Val::Text(&before_doc)],
+            )?;
+            Ok(())
+        })();
+        self.finish(result)?;
+        self.get(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("TMF {id}")))
+    }
+
+    /// Mark TMF `id` deleted if it is still at `expected_version`: it leaves listings and
+    /// statistics, its rows and history stay, and importing it again revives it.
+    pub fn soft_delete(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        actor: &str,
+        context: &str,
+    ) -> Result<(), StoreError> {
+        let at = now();
+        self.conn.begin()?;
+        let result = (|| {
+            let current = self
+                .get(id)?
+                .ok_or_else(|| StoreError::NotFound(format!("TMF {id}")))?;
+            if current.version != expected_version {
+                return Err(StoreError::Conflict {
+                    id,
+                    expected: expected_version,
+                });
+            }
+            let before_doc = serde_json::to_string(&current.tmf)?;
+            let changed = self.conn.exec(
+                "UPDATE tmf SET deleted_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND deleted_at IS NULL",
+                &[Val::Text(&at), Val::Text(&at), Val::Int(id), Val::Int(expected_version)],
+            )?;
+            if changed != 1 {
+                return Err(StoreError::Conflict {
+                    id,
+                    expected: expected_version,
+                });
+            }
+            self.conn.exec(
+                "INSERT INTO audit (tmf_id, at, actor, action, context, version, before_doc) VALUES (?, ?, ?, 'delete', ?, ?, ?)",
+                &[Val::Int(id), Val::Text(&at), Val::Text(actor), (!context.is_empty()).then_some(context).into(), Val::Int(expected_version + 1), Val::Text(&before_doc)],
+            )?;
+            Ok(())
+        })();
+        self.finish(result)
+    }
+
+    /// Commit after success, roll back after failure, keeping the first error.
+    fn finish<T>(&mut self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        match result {
+            Ok(v) => {
+                self.conn.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.rollback();
+                Err(e)
+            }
+        }
     }
 
     /// Every version of one kind of analysis of a TMF, oldest first.

@@ -443,7 +443,7 @@ fn reopening_keeps_data_and_schema(store: &mut Store, target: &str) {
         )
         .unwrap();
     let mut again = Store::open(target).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 2);
+    assert_eq!(again.schema_version().unwrap(), 3);
     assert_eq!(again.count(&TmfFilter::default()).unwrap(), 1);
 }
 
@@ -465,6 +465,7 @@ fn analyses_are_versioned(store: &mut Store) {
                 "test engine",
                 &serde_json::json!({"rate": 0.08}),
                 &serde_json::json!({"npv": npv}),
+                Some(npv),
             )
             .unwrap();
     }

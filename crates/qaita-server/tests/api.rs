@@ -1,0 +1,906 @@
+//! API integration tests: every check runs against embedded SQLite and against PostgreSQL/PostGIS
+//! (`QAITA_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`, a schema per test),
+//! through the whole router (auth, limits, problem+json), without a network.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use qaita_server::{AppState, ServerConfig, auth};
+use qaita_store::{Backend, ImportOptions, Role, Store};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const INVENTORY: &str = include_str!("../../../data/demo/inventory.csv");
+
+struct PgSchema {
+    admin_url: String,
+    schema: String,
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(mut client) = ::postgres::Client::connect(&self.admin_url, ::postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        }
+    }
+}
+
+#[allow(dead_code)]
+enum Guard {
+    Sqlite(tempfile::TempDir),
+    Postgres(PgSchema),
+}
+
+/// A database with the demo inventory and one user per role (password `<role>-pass`).
+fn database(backend: Backend, name: &str) -> (String, Guard) {
+    let (target, guard) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("qaita.db").display().to_string();
+            (path, Guard::Sqlite(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("QAITA_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let schema = format!("qaita_api_{}_{name}", std::process::id());
+            let mut client = ::postgres::Client::connect(&admin_url, ::postgres::NoTls)
+                .unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {admin_url} is needed for the API suite: {e}")
+                });
+            client
+                .batch_execute(&format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+                ))
+                .unwrap();
+            let separator = if admin_url.contains('?') { '&' } else { '?' };
+            let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema},public");
+            (url, Guard::Postgres(PgSchema { admin_url, schema }))
+        }
+    };
+    let mut store = Store::open(&target).unwrap();
+    let input = qaita_io::read_bytes(
+        "inventory.csv",
+        INVENTORY.as_bytes(),
+        qaita_io::Format::Csv,
+        &Default::default(),
+    )
+    .unwrap();
+    let options = ImportOptions {
+        actor: "setup".into(),
+        ..ImportOptions::default()
+    };
+    let report = store.import(input.records, &options, &mut |_| {}).unwrap();
+    assert!(report.committed, "{:?}", report.problems);
+    for role in Role::ALL {
+        let hash = auth::hash_secret(&format!("{}-pass", role.code())).unwrap();
+        store
+            .add_user(role.code(), role, Some(&hash), "setup")
+            .unwrap();
+    }
+    (target, guard)
+}
+
+struct Api {
+    app: Router,
+    _guard: Guard,
+    db: String,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+    text: String,
+}
+
+impl Api {
+    fn new(backend: Backend, name: &str, anon_read: bool) -> Api {
+        let (db, guard) = database(backend, name);
+        let mut config = ServerConfig::new(&db, "127.0.0.1:0".parse().unwrap());
+        config.anon_read = anon_read;
+        config.pool_size = 2;
+        config.max_body = 1 << 20;
+        let app = qaita_server::app(AppState::open(config).unwrap());
+        Api {
+            app,
+            _guard: guard,
+            db,
+        }
+    }
+
+    async fn send(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: Body) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status.is_client_error() || status.is_server_error() {
+            let content_type = headers
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap().to_string());
+            assert_eq!(
+                content_type.as_deref(),
+                Some("application/problem+json"),
+                "{status} {text}"
+            );
+            assert_eq!(body["status"], status.as_u16());
+        }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    async fn get(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        self.send(Method::GET, uri, headers, Body::empty()).await
+    }
+
+    async fn json(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Value,
+    ) -> Reply {
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        self.send(method, uri, &all, Body::from(body.to_string()))
+            .await
+    }
+
+    /// Log in; returns (cookie header value, CSRF token).
+    async fn login(&self, user: &str) -> (String, String) {
+        let r = self
+            .json(
+                Method::POST,
+                "/api/v1/session",
+                &[],
+                json!({"username": user, "password": format!("{user}-pass")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let set = r
+            .headers
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        let cookie = set.split(';').next().unwrap().to_string();
+        (cookie, r.body["csrf_token"].as_str().unwrap().to_string())
+    }
+
+    /// A direct store connection (on a thread allowed to block).
+    fn store(&self) -> Store {
+        tokio::task::block_in_place(|| Store::open(&self.db).unwrap())
+    }
+}
+
+fn multipart(name: &str, content: &str) -> (String, Body) {
+    let boundary = "qaitaTESTboundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n--{boundary}--\r\n"
+    );
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        Body::from(body),
+    )
+}
+
+async fn unauthenticated_and_viewer_writes_change_nothing(api: &Api) {
+    let before = api.get("/api/v1/tmfs/KZ-TMF-0012", &[]).await;
+    assert_eq!(before.status, StatusCode::OK);
+    let patch = json!({"operator": "Nobody LLP"});
+    // Anonymous: 401 for every kind of write.
+    let r = api
+        .json(
+            Method::PATCH,
+            "/api/v1/tmfs/KZ-TMF-0012",
+            &[("if-match", "\"1\"")],
+            patch.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = api
+        .send(
+            Method::DELETE,
+            "/api/v1/tmfs/KZ-TMF-0012",
+            &[("if-match", "\"1\"")],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let (content_type, body) = multipart("x.csv", "external_id\nX\n");
+    let r = api
+        .send(
+            Method::POST,
+            "/api/v1/imports",
+            &[("content-type", &content_type)],
+            body,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/valuations",
+            &[],
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // Viewer: 403, with or without the CSRF token.
+    let (cookie, csrf) = api.login("viewer").await;
+    let r = api
+        .json(
+            Method::PATCH,
+            "/api/v1/tmfs/KZ-TMF-0012",
+            &[
+                ("cookie", &cookie),
+                ("x-csrf-token", &csrf),
+                ("if-match", "\"1\""),
+            ],
+            patch.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("editor"),
+        "{}",
+        r.text
+    );
+    let r = api
+        .send(
+            Method::DELETE,
+            "/api/v1/tmfs/KZ-TMF-0012",
+            &[
+                ("cookie", &cookie),
+                ("x-csrf-token", &csrf),
+                ("if-match", "\"1\""),
+            ],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // An editor without the CSRF header: 403 too.
+    let (cookie, _) = api.login("editor").await;
+    let r = api
+        .json(
+            Method::PATCH,
+            "/api/v1/tmfs/KZ-TMF-0012",
+            &[("cookie", &cookie), ("if-match", "\"1\"")],
+            patch,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.body["title"], "CSRF token missing or wrong");
+    // Nothing changed: same version, same document, no history beyond the import.
+    let after = api.get("/api/v1/tmfs/KZ-TMF-0012", &[]).await;
+    assert_eq!(after.body, before.body);
+    assert_eq!(
+        api.get("/api/v1/tmfs/KZ-TMF-0012/history", &[])
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(api.get("/api/v1/tmfs?limit=1", &[]).await.body["total"], 78);
+}
+
+async fn editor_edits_with_if_match_and_history_records_them(api: &Api) {
+    let (cookie, csrf) = api.login("editor").await;
+    let auth = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+    let current = api.get("/api/v1/tmfs/KZ-TMF-0012", &auth).await;
+    let version = current.body["version"].as_i64().unwrap();
+    assert_eq!(
+        current.headers[header::ETAG],
+        format!("\"{version}\"").as_str()
+    );
+    let uri = "/api/v1/tmfs/KZ-TMF-0012";
+    let change = json!({"operator": "Qaita Test LLP", "status": "conserved", "name_ru": null});
+    // No If-Match: 428. Stale: 409 with the current version. Bad field: 400 naming it.
+    let r = api.json(Method::PATCH, uri, &auth, change.clone()).await;
+    assert_eq!(r.status, StatusCode::PRECONDITION_REQUIRED);
+    let stale = format!("\"{}\"", version + 5);
+    let r = api
+        .json(
+            Method::PATCH,
+            uri,
+            &[auth[0], auth[1], ("if-match", &stale)],
+            change.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.body["current_version"], version);
+    let tag = format!("\"{version}\"");
+    let with_tag = [auth[0], auth[1], ("if-match", tag.as_str())];
+    let r = api
+        .json(
+            Method::PATCH,
+            uri,
+            &with_tag,
+            json!({"status": "sleeping", "name": "  ", "colour": "red"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("colour"), "{}", r.text);
+    let r = api
+        .json(
+            Method::PATCH,
+            uri,
+            &with_tag,
+            json!({"status": "sleeping", "name": "  "}),
+        )
+        .await;
+    let fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "status"], "{}", r.text);
+    // The edit.
+    let r = api
+        .json(Method::PATCH, uri, &with_tag, change.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["version"], version + 1);
+    assert_eq!(r.body["operator"], "Qaita Test LLP");
+    assert!(r.body.get("name_ru").is_none());
+    // Repeating it changes nothing and keeps the version.
+    let tag2 = format!("\"{}\"", version + 1);
+    let r = api
+        .json(
+            Method::PATCH,
+            uri,
+            &[auth[0], auth[1], ("if-match", &tag2)],
+            change,
+        )
+        .await;
+    assert_eq!(r.body["version"], version + 1);
+    // Persisted, and the newest history entry names the editor and the fields.
+    let again = api.get(uri, &auth).await;
+    assert_eq!(again.body["status"], "conserved");
+    let history = api
+        .get("/api/v1/tmfs/KZ-TMF-0012/history", &auth)
+        .await
+        .body;
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["actor"], "editor");
+    assert_eq!(last["version"], version + 1);
+    let changed: Vec<&str> = last["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        changed.contains(&"operator")
+            && changed.contains(&"status")
+            && changed.contains(&"name_ru"),
+        "{changed:?}"
+    );
+    // Logged out: the cookie no longer works (anonymous reading is off here).
+    let r = api
+        .send(Method::DELETE, "/api/v1/session", &auth, Body::empty())
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = api.get(uri, &auth).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn list_filters_bbox_search_sort_and_paging(api: &Api) {
+    let all = api.get("/api/v1/tmfs?limit=1000", &[]).await.body;
+    assert_eq!(all["total"], 78);
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 78);
+    // bbox: exactly the objects whose point lies inside, edges included.
+    let bbox = [66.0, 47.0, 76.0, 51.0];
+    let inside = items
+        .iter()
+        .filter(|d| {
+            let (lon, lat) = (
+                d["location"]["lon"].as_f64().unwrap(),
+                d["location"]["lat"].as_f64().unwrap(),
+            );
+            lon >= bbox[0] && lon <= bbox[2] && lat >= bbox[1] && lat <= bbox[3]
+        })
+        .count();
+    assert!(inside > 0 && inside < 78);
+    let r = api
+        .get("/api/v1/tmfs?bbox=66,47,76,51&limit=1000", &[])
+        .await;
+    assert_eq!(r.body["total"], inside as i64);
+    let geo = api.get("/api/v1/tmfs.geojson?bbox=66,47,76,51", &[]).await;
+    assert_eq!(geo.headers[header::CONTENT_TYPE], "application/geo+json");
+    assert_eq!(geo.body["features"].as_array().unwrap().len(), inside);
+    // Text search is case-insensitive in Cyrillic too.
+    let name_ru = items
+        .iter()
+        .find_map(|d| d["name_ru"].as_str())
+        .unwrap()
+        .to_string();
+    let word: String = name_ru.split_whitespace().next().unwrap().to_uppercase();
+    let r = api
+        .get(&format!("/api/v1/tmfs?q={}", urlencode(&word)), &[])
+        .await;
+    assert!(r.body["total"].as_i64().unwrap() >= 1, "{word}: {}", r.text);
+    assert!(
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d.to_string().to_lowercase().contains(&word.to_lowercase()))
+    );
+    // Sorted by tonnage, descending, missing tonnages last; pages join up.
+    let page1 = api
+        .get("/api/v1/tmfs?sort=tonnage&order=desc&limit=40", &[])
+        .await
+        .body;
+    let page2 = api
+        .get(
+            "/api/v1/tmfs?sort=tonnage&order=desc&limit=40&offset=40",
+            &[],
+        )
+        .await
+        .body;
+    let tonnages: Vec<Option<f64>> = page1["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(page2["items"].as_array().unwrap())
+        .map(|d| d["derived"]["tonnage_t"].as_f64())
+        .collect();
+    assert_eq!(tonnages.len(), 78);
+    let known: Vec<f64> = tonnages.iter().map_while(|t| *t).collect();
+    assert!(known.windows(2).all(|w| w[0] >= w[1]));
+    assert!(tonnages[known.len()..].iter().all(Option::is_none));
+    // Filters combine; bad values are each named.
+    let r = api
+        .get("/api/v1/tmfs?region=karaganda&kind=tailings", &[])
+        .await;
+    assert!(
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["region"] == "karaganda" && d["kind"] == "tailings")
+    );
+    let r = api
+        .get(
+            "/api/v1/tmfs?region=atlantis&limit=0&bbox=1,2&sort=colour&owner_known=maybe",
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let mut fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["bbox", "limit", "owner_known", "region", "sort"]);
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn tokens_anonymous_reading_and_revocation(api: &Api) {
+    assert_eq!(
+        api.get("/api/v1/tmfs", &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.get("/api/v1/session", &[]).await.body["user"],
+        Value::Null
+    );
+    // An admin creates a user and a token for them; the token reads without CSRF.
+    let (cookie, csrf) = api.login("admin").await;
+    let admin = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/users",
+            &admin,
+            json!({"username": "qgis", "role": "analyst"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/users",
+            &admin,
+            json!({"username": "qgis", "role": "analyst"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/users",
+            &admin,
+            json!({"username": "a b", "role": "king", "password": "short"}),
+        )
+        .await;
+    assert_eq!(r.body["errors"].as_array().unwrap().len(), 3, "{}", r.text);
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/users/qgis/tokens",
+            &admin,
+            json!({"label": "QGIS"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let token = r.body["token"].as_str().unwrap().to_string();
+    let bearer = format!("Bearer {token}");
+    for _ in 0..2 {
+        let r = api
+            .get("/api/v1/tmfs?limit=1", &[("authorization", &bearer)])
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    // The secret is not stored.
+    let mut store = api.store();
+    let tokens = tokio::task::block_in_place(|| store.tokens(Some("qgis")).unwrap());
+    assert_eq!(tokens[0].label, "QGIS");
+    tokio::task::block_in_place(move || drop(store));
+    // A wrong secret, a malformed token: 401.
+    let wrong = format!("{}x", bearer);
+    assert_eq!(
+        api.get("/api/v1/tmfs", &[("authorization", &wrong)])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.get("/api/v1/tmfs", &[("authorization", "Basic abc")])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Analysts may not edit or manage users.
+    let r = api
+        .json(
+            Method::PATCH,
+            "/api/v1/tmfs/1",
+            &[("authorization", &bearer), ("if-match", "\"1\"")],
+            json!({"owner": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        api.get("/api/v1/users", &[("authorization", &bearer)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Revoking the user stops the token at once.
+    let r = api
+        .send(Method::DELETE, "/api/v1/users/qgis", &admin, Body::empty())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        api.get("/api/v1/tmfs", &[("authorization", &bearer)])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let users = api.get("/api/v1/users", &admin).await.body;
+    let qgis = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "qgis")
+        .unwrap();
+    assert_eq!(qgis["revoked_by"], "admin");
+}
+
+async fn imports_report_rows_and_are_atomic(api: &Api) {
+    let (cookie, csrf) = api.login("editor").await;
+    let bad = "external_id,name,region,lon,lat,tonnage,source\nbad-1,Bad row one,nowhere,73.1,49.8,1 Mt,\nbad-2,Bad row two,karaganda,269.1,49.8,12 parsecs,E2E\n";
+    let (content_type, body) = multipart("bad.csv", bad);
+    let auth = [
+        ("cookie", cookie.as_str()),
+        ("x-csrf-token", csrf.as_str()),
+        ("content-type", content_type.as_str()),
+    ];
+    let r = api
+        .send(Method::POST, "/api/v1/imports?dry_run=false", &auth, body)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let errors = r.body["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["file"] == "bad.csv" && e["row"] == 2 && e["field"] == "region")
+    );
+    assert!(errors.iter().any(|e| e["row"] == 3
+        && e["field"] == "tonnage"
+        && e["reason"].as_str().unwrap().contains("parsecs")));
+    assert_eq!(r.body["report"]["counts"]["rejected"], 2);
+    let good = "external_id,name,kind,region,lon,lat,tonnage,source,source_date,confidence\nKZ-E2E-0001,E2E dump,tailings,karaganda,73.1,49.8,1.5 Mt,E2E test,2026-01-01,low\n";
+    let (_, body) = multipart("good.csv", good);
+    let r = api
+        .send(Method::POST, "/api/v1/imports?dry_run=true", &auth, body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["counts"]["create"], 1);
+    assert_eq!(r.body["committed"], false);
+    assert_eq!(api.get("/api/v1/tmfs?limit=1", &[]).await.body["total"], 78);
+    let (_, body) = multipart("good.csv", good);
+    let r = api.send(Method::POST, "/api/v1/imports", &auth, body).await;
+    assert_eq!(r.body["committed"], true, "{}", r.text);
+    assert_eq!(api.get("/api/v1/tmfs?limit=1", &[]).await.body["total"], 79);
+    let history = api.get("/api/v1/tmfs/KZ-E2E-0001/history", &[]).await.body;
+    assert_eq!(history[0]["actor"], "editor");
+    assert_eq!(history[0]["context"], "upload good.csv");
+}
+
+async fn delete_is_soft_and_audited(api: &Api) {
+    let (cookie, csrf) = api.login("editor").await;
+    let auth = [
+        ("cookie", cookie.as_str()),
+        ("x-csrf-token", csrf.as_str()),
+        ("if-match", "\"1\""),
+    ];
+    let r = api
+        .send(
+            Method::DELETE,
+            "/api/v1/tmfs/KZ-TMF-0005",
+            &auth,
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(
+        api.get("/api/v1/tmfs/KZ-TMF-0005", &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(api.get("/api/v1/tmfs?limit=1", &[]).await.body["total"], 77);
+    let history = api.get("/api/v1/tmfs/KZ-TMF-0005/history", &[]).await.body;
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["action"].as_str(), last["actor"].as_str()),
+        (Some("delete"), Some("editor"))
+    );
+    // The row is still in the database.
+    let mut store = api.store();
+    assert!(
+        tokio::task::block_in_place(|| store.get_by_external_id("KZ-TMF-0005").unwrap()).is_some()
+    );
+    tokio::task::block_in_place(move || drop(store));
+    let r = api
+        .send(
+            Method::DELETE,
+            "/api/v1/tmfs/KZ-TMF-0005",
+            &auth,
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+async fn valuation_runs_as_a_job_and_is_stored(api: &Api) {
+    let (cookie, csrf) = api.login("analyst").await;
+    let auth = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/valuations",
+            &auth,
+            json!({"paths": 500, "scenario": "sideways"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["errors"][0]["field"], "scenario");
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/valuations",
+            &auth,
+            json!({"paths": 500, "seed": 7}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let location = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let mut job = Value::Null;
+    for _ in 0..600 {
+        job = api.get(&location, &auth).await.body;
+        if job["status"] == "succeeded" || job["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(
+        (job["done"].as_u64(), job["total"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let result = api
+        .get(job["result_url"].as_str().unwrap(), &auth)
+        .await
+        .body;
+    let latest = api
+        .get("/api/v1/tmfs/KZ-TMF-0012/valuation", &[])
+        .await
+        .body;
+    assert_eq!(result["p50_usd"], latest["p50_usd"]);
+    assert_eq!(latest["actor"], "analyst");
+    assert_eq!(latest["paths"], 500);
+    let histogram = &latest["npv_histogram"];
+    assert_eq!(
+        histogram["edges"].as_array().unwrap().len(),
+        histogram["counts"].as_array().unwrap().len() + 1
+    );
+    // The list now sorts by it, and the document carries it.
+    let document = api.get("/api/v1/tmfs/KZ-TMF-0012", &[]).await.body;
+    assert_eq!(
+        document["derived"]["valuation"]["p50_usd"],
+        latest["p50_usd"]
+    );
+    let top = api
+        .get("/api/v1/tmfs?sort=npv&order=desc&limit=1", &[])
+        .await
+        .body;
+    assert_eq!(top["items"][0]["external_id"], "KZ-TMF-0012");
+    // Someone else's job is not visible.
+    let (other, other_csrf) = api.login("viewer").await;
+    let r = api
+        .get(
+            &location,
+            &[("cookie", &other), ("x-csrf-token", &other_csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+async fn problems_docs_and_ui(api: &Api) {
+    let r = api.get("/api/v1/nothing-here", &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = api
+        .send(Method::PUT, "/api/v1/tmfs", &[], Body::empty())
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let r = api
+        .send(
+            Method::POST,
+            "/api/v1/session",
+            &[("content-type", "application/json")],
+            Body::from("{not json"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let big = "x".repeat(2 << 20);
+    let r = api
+        .send(
+            Method::POST,
+            "/api/v1/session",
+            &[("content-type", "application/json")],
+            Body::from(big),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/session",
+            &[],
+            json!({"username": "editor", "password": "wrong-pass"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/session",
+            &[],
+            json!({"username": "ghost", "password": "ghost-pass"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let spec = api.get("/api/v1/openapi.json", &[]).await.body;
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/tmfs",
+        "/api/v1/tmfs/{id}",
+        "/api/v1/tmfs/{id}/history",
+        "/api/v1/imports",
+        "/api/v1/jobs/{id}",
+        "/api/v1/users",
+    ] {
+        assert!(
+            spec["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    let docs = api.get("/api/v1/docs/", &[]).await;
+    assert_eq!(docs.status, StatusCode::OK);
+    assert!(
+        docs.text.contains("swagger"),
+        "{}",
+        &docs.text[..docs.text.len().min(300)]
+    );
+    let vocab = api.get("/api/v1/vocab", &[]).await.body;
+    assert_eq!(vocab["region"].as_array().unwrap().len(), 20);
+    let stats = api.get("/api/v1/stats", &[]).await.body;
+    assert_eq!(stats["national"]["objects"], 78);
+    let proximity = api.get("/api/v1/proximity?radius_km=5", &[]).await.body;
+    assert_eq!(proximity["config"]["near_km"], 5.0);
+    assert_eq!(proximity["tmfs"].as_array().unwrap().len(), 78);
+    let export = api
+        .get("/api/v1/exports?format=csv&region=karaganda", &[])
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert!(export.text.starts_with("external_id,"));
+    let health = api.get("/api/v1/health", &[]).await.body;
+    assert_eq!(health["schema_version"], 3);
+}
+
+/// The database is set up, and torn down, outside the async runtime: the synchronous
+/// PostgreSQL client refuses to run inside one (the server calls it on blocking threads).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+macro_rules! on_both_backends {
+    ($($check:ident: $anon:expr),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $check() {
+                let api = super::Api::new(qaita_store::Backend::Sqlite, stringify!($check), $anon);
+                super::runtime().block_on(super::$check(&api));
+            })*
+        }
+        mod postgres {
+            $(#[test] fn $check() {
+                let api = super::Api::new(qaita_store::Backend::Postgres, stringify!($check), $anon);
+                super::runtime().block_on(super::$check(&api));
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    unauthenticated_and_viewer_writes_change_nothing: true,
+    editor_edits_with_if_match_and_history_records_them: false,
+    list_filters_bbox_search_sort_and_paging: true,
+    tokens_anonymous_reading_and_revocation: false,
+    imports_report_rows_and_are_atomic: true,
+    delete_is_soft_and_audited: true,
+    valuation_runs_as_a_job_and_is_stored: true,
+    problems_docs_and_ui: true,
+);
