@@ -21,21 +21,30 @@ echo "test-web: end-to-end tests against qaita serve"
 qaita=${QAITA_BIN:-$root/target/debug/qaita}
 [ -x "$qaita" ] || (cd "$root" && cargo build --locked --bin qaita)
 work=$(mktemp -d)
-server_pid=
+pids=()
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 bash "$root/scripts/demo-db.sh" "$qaita" "$work/demo.db"
-"$qaita" --db "$work/demo.db" serve --anon-read --demo-users --bind 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-url=
-for _ in $(seq 1 100); do
-  url=$(grep -o 'http://[0-9.:]*/' "$work/serve.out" | head -n 1 || true)
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "test-web: qaita serve did not start" >&2; cat "$work/serve.err" >&2; exit 1; }
-BASE_URL=${url%/} npm test
+start() { # name, serve options...: starts a server, sets $url
+  local name=$1
+  shift
+  "$qaita" --db "$work/demo.db" serve "$@" --bind 127.0.0.1:0 >"$work/$name.out" 2>"$work/$name.err" &
+  pids+=("$!")
+  url=
+  for _ in $(seq 1 100); do
+    url=$(grep -o 'http://[0-9.:]*/' "$work/$name.out" | head -n 1 || true)
+    [ -n "$url" ] && return 0
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "test-web: qaita serve ($name) did not start" >&2
+  cat "$work/$name.err" >&2
+  exit 1
+}
+start open --anon-read --demo-users
+open_url=$url
+start closed
+BASE_URL=${open_url%/} CLOSED_BASE_URL=${url%/} npm test

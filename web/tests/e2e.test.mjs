@@ -426,8 +426,10 @@ describe('Qaita web UI', { concurrency: false }, () => {
     await page.locator(tid('login-link')).waitFor();
   });
 
-  it('with anonymous reading off, the UI shows the login page and then the map', { skip: !!process.env.BASE_URL && 'needs the mock (ANON_READ=false)' }, async () => {
-    const closed = await startMock({ ANON_READ: 'false' });
+  // CLOSED_BASE_URL: a second server of the same data with anonymous reading off.
+  const closedUrl = process.env.CLOSED_BASE_URL ? process.env.CLOSED_BASE_URL.replace(/\/+$/, '') : '';
+  it('with anonymous reading off, the UI shows the login page and then the map', { skip: !!process.env.BASE_URL && !closedUrl && 'needs the mock (ANON_READ=false) or CLOSED_BASE_URL' }, async () => {
+    const closed = closedUrl ? { url: closedUrl } : await startMock({ ANON_READ: 'false' });
     const p = await context.newPage();
     const baseBefore = base;
     base = closed.url; // so the same-origin check accepts it
@@ -446,7 +448,7 @@ describe('Qaita web UI', { concurrency: false }, () => {
     } finally {
       await p.close();
       base = baseBefore;
-      await stopMock(closed);
+      if (!closedUrl) await stopMock(closed);
     }
   });
 

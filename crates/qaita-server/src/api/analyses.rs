@@ -83,7 +83,7 @@ fn valuation_view(tmf_id: i64, external_id: &str, a: &Analysis) -> Value {
 /// The latest valuation of a TMF.
 #[utoipa::path(
     get, path = "/tmfs/{id}/valuation", tag = "analyses",
-    params(("id" = String, Path, description = "Registry id or external id")),
+    params(("id" = String, Path, description = "Registry id or external id", example = "KZ-TMF-0012")),
     responses(
         (status = 200, description = "The latest valuation: NPV, IRR, P10/P50/P90, histogram, tornado, cash-flow summary", body = Object),
         (status = 401, description = "Anonymous reading is off", body = ProblemDetails, content_type = "application/problem+json"),
@@ -107,7 +107,7 @@ pub async fn latest_valuation(
 /// Every stored valuation of a TMF, oldest first (headlines only).
 #[utoipa::path(
     get, path = "/tmfs/{id}/valuations", tag = "analyses",
-    params(("id" = String, Path, description = "Registry id or external id")),
+    params(("id" = String, Path, description = "Registry id or external id", example = "KZ-TMF-0012")),
     responses(
         (status = 200, description = "Valuation versions", body = Vec<Object>),
         (status = 401, description = "Anonymous reading is off", body = ProblemDetails, content_type = "application/problem+json"),
@@ -173,7 +173,7 @@ fn accepted(view: &JobView) -> Response {
 /// stored as the TMF's newest valuation.
 #[utoipa::path(
     post, path = "/tmfs/{id}/valuations", tag = "analyses",
-    params(("id" = String, Path, description = "Registry id or external id")),
+    params(("id" = String, Path, description = "Registry id or external id", example = "KZ-TMF-0012")),
     request_body(content = ValuationRequest, content_type = "application/json"),
     responses(
         (status = 202, description = "Job queued; Location is the job", body = JobView),
@@ -267,7 +267,7 @@ pub async fn start_valuation(
 /// variogram, cross-validation.
 #[utoipa::path(
     get, path = "/tmfs/{id}/resource-estimate", tag = "analyses",
-    params(("id" = String, Path, description = "Registry id or external id")),
+    params(("id" = String, Path, description = "Registry id or external id", example = "KZ-TMF-0012")),
     responses(
         (status = 200, description = "The latest resource estimate", body = Object),
         (status = 401, description = "Anonymous reading is off", body = ProblemDetails, content_type = "application/problem+json"),
@@ -299,7 +299,7 @@ pub async fn latest_estimate(
 /// Every stored resource estimate of a TMF, oldest first (summaries).
 #[utoipa::path(
     get, path = "/tmfs/{id}/resource-estimates", tag = "analyses",
-    params(("id" = String, Path, description = "Registry id or external id")),
+    params(("id" = String, Path, description = "Registry id or external id", example = "KZ-TMF-0012")),
     responses(
         (status = 200, description = "Estimate versions", body = Vec<Object>),
         (status = 401, description = "Anonymous reading is off", body = ProblemDetails, content_type = "application/problem+json"),

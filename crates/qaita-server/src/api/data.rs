@@ -152,17 +152,21 @@ macro_rules! terms {
 }
 
 /// Vocabularies (kind, family, region, status, legal class, confidence) with English, Russian
-/// and Kazakh labels.
+/// and Kazakh labels. Readable as the registry is (the UI takes a 401 here as "log in first").
 #[utoipa::path(
     get, path = "/vocab", tag = "data",
-    responses((status = 200, description = "Vocabulary name → terms", body = std::collections::BTreeMap<String, Vec<Term>>)),
-    security(())
+    responses(
+        (status = 200, description = "Vocabulary name → terms", body = std::collections::BTreeMap<String, Vec<Term>>),
+        (status = 401, description = "Anonymous reading is off", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security((), ("session" = []), ("token" = []))
 )]
-pub async fn vocab() -> Response {
-    json(&j!({
+pub async fn vocab(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
+    caller.read(&state)?;
+    Ok(json(&j!({
         "kind": terms!(Kind), "family": terms!(Family), "region": terms!(Region),
         "status": terms!(Status), "legal_class": terms!(LegalClass), "confidence": terms!(Confidence),
-    }))
+    })))
 }
 
 #[derive(IntoParams)]

@@ -376,7 +376,7 @@ async fn load_document(state: &AppState, key: String) -> Result<TmfDocument, Pro
 /// One TMF: every figure with its provenance, and what follows from it (`derived`).
 #[utoipa::path(
     get, path = "/tmfs/{id}", tag = "registry",
-    params(("id" = String, Path, description = "Registry id (number) or external id (KZ-TMF-0012)")),
+    params(("id" = String, Path, description = "Registry id (number) or external id (KZ-TMF-0012)", example = "KZ-TMF-0012")),
     responses(
         (status = 200, description = "The TMF document; ETag is its version", body = Object,
             headers(("ETag" = String, description = "\"<version>\", for If-Match"))),
@@ -565,7 +565,7 @@ fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
 #[utoipa::path(
     patch, path = "/tmfs/{id}", tag = "registry",
     params(
-        ("id" = String, Path, description = "Registry id or external id"),
+        ("id" = String, Path, description = "Registry id or external id", example = "KZ-TMF-0012"),
         ("If-Match" = String, Header, description = "\"<version>\" you read (the ETag)"),
     ),
     request_body(content = TmfPatch, description = "Only the fields to change", content_type = "application/json"),
@@ -678,7 +678,7 @@ pub async fn create(
 #[utoipa::path(
     delete, path = "/tmfs/{id}", tag = "registry",
     params(
-        ("id" = String, Path, description = "Registry id or external id"),
+        ("id" = String, Path, description = "Registry id or external id", example = "KZ-TMF-0012"),
         ("If-Match" = String, Header, description = "\"<version>\" you read (the ETag)"),
     ),
     responses(
@@ -733,7 +733,7 @@ pub struct HistoryEntry {
 /// The audit trail of a TMF, oldest first (deleted TMFs included).
 #[utoipa::path(
     get, path = "/tmfs/{id}/history", tag = "registry",
-    params(("id" = String, Path, description = "Registry id or external id")),
+    params(("id" = String, Path, description = "Registry id or external id", example = "KZ-TMF-0012")),
     responses(
         (status = 200, description = "Changes, oldest first", body = Vec<HistoryEntry>),
         (status = 401, description = "Anonymous reading is off", body = ProblemDetails, content_type = "application/problem+json"),
