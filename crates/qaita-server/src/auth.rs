@@ -156,7 +156,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         if let Some(cookie) = Caller::cookie(&parts.headers) {
             let hash = sha256_hex(&cookie);
-            if let Some(session) = state.db(move |s| Ok(s.session(&hash)?)).await? {
+            if let Some(session) = state.db_quick(move |s| Ok(s.session(&hash)?)).await? {
                 return Ok(Caller {
                     user: Some(session.user),
                     csrf_token: Some(session.csrf_token),
@@ -183,7 +183,7 @@ async fn token_user(state: &AppState, token: String) -> Result<User, Problem> {
         .map(|m| m.get(&fingerprint) == Some(&id))
         .unwrap_or(false);
     let (user, hash) = state
-        .db(move |s| Ok(s.token(id)?))
+        .db_quick(move |s| Ok(s.token(id)?))
         .await?
         .ok_or_else(invalid)?;
     if !known {

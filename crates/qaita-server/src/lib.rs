@@ -88,6 +88,7 @@ pub struct AppState {
 struct Inner {
     config: ServerConfig,
     pool: Pool<Store>,
+    backend: qaita_store::Backend,
     index: SettlementIndex,
     econ: EconData,
     jobs: jobs::Jobs,
@@ -120,10 +121,12 @@ impl AppState {
         )?;
         let econ = qaita_app::valuation::load(config.econ_data.as_deref())?;
         let jobs = jobs::Jobs::new(config.job_workers.max(1));
+        let backend = stores[0].backend();
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
                 pool: Pool::from(stores),
+                backend,
                 index,
                 econ,
                 jobs,
@@ -171,6 +174,24 @@ impl AppState {
         })
         .await
         .map_err(|e| Problem::internal(format!("store task: {e}")))?
+    }
+
+    /// Like [`AppState::db`], for calls that take microseconds (an indexed lookup, one page of
+    /// a listing): on SQLite they run on the calling worker thread, saving the hand-over to the
+    /// blocking pool; PostgreSQL calls wait on the network, so they still go there.
+    pub async fn db_quick<T, F>(&self, f: F) -> Result<T, Problem>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, Problem> + Send + 'static,
+    {
+        if self.inner.backend != qaita_store::Backend::Sqlite {
+            return self.db(f).await;
+        }
+        let mut store = tokio::time::timeout(Duration::from_secs(30), self.inner.pool.get())
+            .await
+            .map_err(|_| Problem::unavailable("all database connections are busy; retry"))?
+            .map_err(|e| Problem::internal(format!("connection pool: {e}")))?;
+        f(&mut store)
     }
 
     fn reconnect(&self) {

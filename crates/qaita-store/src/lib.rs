@@ -438,6 +438,30 @@ pub struct RawTmf {
     pub legal_class: String,
 }
 
+fn raw_from_row(r: &Row<'_>) -> Result<RawTmf, StoreError> {
+    Ok(RawTmf {
+        id: r.int(0)?,
+        version: r.int(1)?,
+        created_at: r.text(2)?.unwrap_or_default(),
+        updated_at: r.text(3)?.unwrap_or_default(),
+        doc: r.text(4)?.unwrap_or_default(),
+        lon: r.real(5)?.unwrap_or(f64::NAN),
+        lat: r.real(6)?.unwrap_or(f64::NAN),
+        footprint: r.text(7)?,
+        tonnage_t: r.real(8)?,
+        owner_known: r.text(9)?.is_some_and(|o| !o.trim().is_empty()),
+        npv_usd: r.real(10)?,
+        external_id: r.text(11)?.unwrap_or_default(),
+        name: r.text(12)?.unwrap_or_default(),
+        name_kk: r.text(13)?,
+        name_ru: r.text(14)?,
+        kind: r.text(15)?.unwrap_or_default(),
+        region: r.text(16)?.unwrap_or_default(),
+        status: r.text(17)?.unwrap_or_default(),
+        legal_class: r.text(18)?.unwrap_or_default(),
+    })
+}
+
 /// Parsed records and unparsable rows of one chunk of an import.
 type Chunk = (
     Vec<(qaita_model::Origin, qaita_model::ImportRecord)>,
@@ -660,29 +684,28 @@ impl Store {
             "SELECT id, version, created_at, updated_at, doc, lon, lat, footprint, tonnage_t, owner, {NPV_COLUMN}, external_id, name, name_kk, name_ru, kind, region, status, legal_class FROM tmf{where_sql}"
         );
         filter.order_and_page(&mut sql, &mut params);
-        self.conn.query(&sql, &vals(&params), |r| {
-            Ok(RawTmf {
-                id: r.int(0)?,
-                version: r.int(1)?,
-                created_at: r.text(2)?.unwrap_or_default(),
-                updated_at: r.text(3)?.unwrap_or_default(),
-                doc: r.text(4)?.unwrap_or_default(),
-                lon: r.real(5)?.unwrap_or(f64::NAN),
-                lat: r.real(6)?.unwrap_or(f64::NAN),
-                footprint: r.text(7)?,
-                tonnage_t: r.real(8)?,
-                owner_known: r.text(9)?.is_some_and(|o| !o.trim().is_empty()),
-                npv_usd: r.real(10)?,
-                external_id: r.text(11)?.unwrap_or_default(),
-                name: r.text(12)?.unwrap_or_default(),
-                name_kk: r.text(13)?,
-                name_ru: r.text(14)?,
-                kind: r.text(15)?.unwrap_or_default(),
-                region: r.text(16)?.unwrap_or_default(),
-                status: r.text(17)?.unwrap_or_default(),
-                legal_class: r.text(18)?.unwrap_or_default(),
-            })
-        })
+        self.conn.query(&sql, &vals(&params), raw_from_row)
+    }
+
+    /// One page of [`Store::list_raw`] and the number of TMFs matching the filter over all
+    /// pages, in one query where the page is not empty.
+    pub fn list_page(&mut self, filter: &TmfFilter) -> Result<(i64, Vec<RawTmf>), StoreError> {
+        let (where_sql, mut params) = filter.where_clause(self.backend());
+        let mut sql = format!(
+            "SELECT id, version, created_at, updated_at, doc, lon, lat, footprint, tonnage_t, owner, {NPV_COLUMN}, external_id, name, name_kk, name_ru, kind, region, status, legal_class, count(*) OVER () FROM tmf{where_sql}"
+        );
+        filter.order_and_page(&mut sql, &mut params);
+        let mut total = None;
+        let rows = self.conn.query(&sql, &vals(&params), |r| {
+            total = Some(r.int(19)?);
+            raw_from_row(r)
+        })?;
+        let total = match total {
+            Some(t) => t,
+            // Past the last page: the window saw no row, so count apart.
+            None => self.count(filter)?,
+        };
+        Ok((total, rows))
     }
 
     pub fn count(&mut self, filter: &TmfFilter) -> Result<i64, StoreError> {

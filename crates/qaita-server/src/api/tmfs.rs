@@ -271,9 +271,7 @@ pub async fn list(
     caller.read(&state)?;
     let filter = parse_filter(&params, true)?;
     let (limit, offset) = (filter.limit.unwrap_or(100), filter.offset.unwrap_or(0));
-    let (total, rows) = state
-        .db(move |s| Ok((s.count(&filter)?, s.list_raw(&filter)?)))
-        .await?;
+    let (total, rows) = state.db_quick(move |s| Ok(s.list_page(&filter)?)).await?;
     let mut out = Vec::with_capacity(256 + rows.iter().map(|r| r.doc.len() + 600).sum::<usize>());
     out.extend_from_slice(b"{\"total\":");
     push_json(&mut out, &total);
@@ -364,7 +362,7 @@ fn document_response(status: StatusCode, document: &TmfDocument) -> Response {
 async fn load_document(state: &AppState, key: String) -> Result<TmfDocument, Problem> {
     let index_state = state.clone();
     state
-        .db(move |s| {
+        .db_quick(move |s| {
             let stored = s
                 .find(&key)?
                 .ok_or_else(|| Problem::not_found(format!("no TMF {key}")))?;
