@@ -6,7 +6,7 @@ use qaita_model::{
     Confidence, CurrentPolicy, FigureField, ImportRecord, Kind, Location, Origin, Problem,
     Provenance, Quantity, RecordResult, Region, Status, Unit,
 };
-use qaita_store::{Backend, ImportOptions, Store, TmfFilter};
+use qaita_store::{BBox, Backend, ImportOptions, Role, SortKey, Store, StoreError, TmfFilter};
 
 struct PgSchema {
     admin_url: String,
@@ -476,6 +476,203 @@ fn analyses_are_versioned(store: &mut Store) {
     assert!(store.analyses(id, "resource_estimate").unwrap().is_empty());
 }
 
+fn located(id: &str, lon: f64, lat: f64, operator: &str) -> ImportRecord {
+    let mut r = record(id, 1.0, "Survey");
+    r.location = Some(Location { lon, lat });
+    r.operator = Some(operator.into());
+    r
+}
+
+fn bbox_text_and_sort(store: &mut Store) {
+    let records = [
+        located("A", 70.0, 45.0, "Қазмырыш LLP"),
+        located("B", 70.1, 45.1, "Other"),
+        located("C", 75.0, 50.0, "Казцинк"),
+        located("D", 70.2, 45.2, "Edge"),
+    ];
+    store
+        .import(
+            records.into_iter().enumerate().map(|(i, r)| ok(i + 2, r)),
+            &options(),
+            &mut |_| {},
+        )
+        .unwrap();
+    let ids = |store: &mut Store, filter: TmfFilter| -> Vec<String> {
+        store
+            .list(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.tmf.external_id)
+            .collect()
+    };
+    let bbox: BBox = "70,45,70.2,45.2".parse().unwrap();
+    assert_eq!(
+        ids(
+            store,
+            TmfFilter {
+                bbox: Some(bbox),
+                ..Default::default()
+            }
+        ),
+        ["A", "B", "D"],
+        "edges included"
+    );
+    assert!("70,45,69,46".parse::<BBox>().is_err());
+    // Unicode-aware, case-insensitive search; LIKE wildcards are literal.
+    assert_eq!(
+        ids(
+            store,
+            TmfFilter {
+                text: Some("ҚАЗМЫРЫШ".into()),
+                ..Default::default()
+            }
+        ),
+        ["A"]
+    );
+    assert_eq!(
+        ids(
+            store,
+            TmfFilter {
+                text: Some("казЦинк".into()),
+                ..Default::default()
+            }
+        ),
+        ["C"]
+    );
+    assert!(
+        ids(
+            store,
+            TmfFilter {
+                text: Some("%".into()),
+                ..Default::default()
+            }
+        )
+        .is_empty()
+    );
+    let filter = TmfFilter {
+        sort: SortKey::ExternalId,
+        descending: true,
+        limit: Some(2),
+        offset: Some(1),
+        ..Default::default()
+    };
+    assert_eq!(ids(store, filter.clone()), ["C", "B"]);
+    let (total, page) = store.list_page(&filter).unwrap();
+    assert_eq!((total, page.len()), (4, 2));
+    let past = TmfFilter {
+        offset: Some(10),
+        ..filter
+    };
+    assert_eq!(store.list_page(&past).unwrap().0, 4);
+}
+
+fn edits_conflicts_and_soft_delete(store: &mut Store) {
+    store
+        .import(
+            std::iter::once(ok(2, record("A", 1.0, "Survey"))),
+            &options(),
+            &mut |_| {},
+        )
+        .unwrap();
+    let stored = store.find("A").unwrap().unwrap();
+    let mut tmf = stored.tmf.clone();
+    tmf.owner = Some("Owner LLP".into());
+    let updated = store
+        .update(stored.id, stored.version, &tmf, "editor", "test edit")
+        .unwrap();
+    assert_eq!(updated.version, stored.version + 1);
+    // The same document again: no new version, no audit row.
+    assert_eq!(
+        store
+            .update(stored.id, updated.version, &tmf, "editor", "again")
+            .unwrap()
+            .version,
+        updated.version
+    );
+    // A stale version is refused and nothing changes.
+    tmf.owner = Some("Someone else".into());
+    assert!(matches!(
+        store.update(stored.id, stored.version, &tmf, "editor", "stale"),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        store.get(stored.id).unwrap().unwrap().tmf.owner.as_deref(),
+        Some("Owner LLP")
+    );
+    // A duplicate creation is refused.
+    assert!(matches!(
+        store.create(&updated.tmf, "editor", "dup"),
+        Err(StoreError::Duplicate(_))
+    ));
+    // Soft delete: gone from reads, history kept, revived by an import.
+    store
+        .soft_delete(stored.id, updated.version, "editor", "test delete")
+        .unwrap();
+    assert!(store.find("A").unwrap().is_none());
+    assert_eq!(store.count(&TmfFilter::default()).unwrap(), 0);
+    let actions: Vec<String> = store
+        .history(stored.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.action, e.actor))
+        .collect();
+    assert_eq!(actions, ["create tester", "update editor", "delete editor"]);
+    store
+        .import(
+            std::iter::once(ok(2, record("A", 2.0, "Resurvey"))),
+            &options(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert!(store.find("A").unwrap().is_some());
+}
+
+fn users_tokens_and_sessions(store: &mut Store) {
+    let user = store
+        .add_user("amina", Role::Editor, Some("$argon2id$fake"), "admin")
+        .unwrap();
+    assert!(matches!(
+        store.add_user("amina", Role::Viewer, None, "admin"),
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store.password_hash("amina").unwrap().unwrap().1,
+        "$argon2id$fake"
+    );
+    let token = store.add_token("amina", "QGIS", "hash-1").unwrap();
+    assert_eq!(store.token(token).unwrap().unwrap().0.username, "amina");
+    store
+        .add_session(
+            "cookie-hash",
+            user.id,
+            "csrf",
+            &qaita_store::timestamp_in(chrono::Duration::hours(1)),
+        )
+        .unwrap();
+    store
+        .add_session(
+            "old-hash",
+            user.id,
+            "csrf",
+            &qaita_store::timestamp_in(chrono::Duration::hours(-1)),
+        )
+        .unwrap();
+    assert_eq!(
+        store.session("cookie-hash").unwrap().unwrap().user.role,
+        Role::Editor
+    );
+    assert!(store.session("old-hash").unwrap().is_none(), "expired");
+    // Revoking the user ends everything at once; the user stays listed.
+    store.revoke_user("amina", "admin").unwrap();
+    assert!(store.token(token).unwrap().is_none());
+    assert!(store.session("cookie-hash").unwrap().is_none());
+    assert!(store.password_hash("amina").unwrap().is_none());
+    assert_eq!(
+        store.users().unwrap()[0].revoked_by.as_deref(),
+        Some("admin")
+    );
+}
+
 macro_rules! on_both_backends {
     ($($check:ident),* $(,)?) => {
         mod sqlite {
@@ -495,6 +692,9 @@ on_both_backends!(
     conflicting_sources_are_kept_and_audited,
     filters_select_the_right_objects,
     analyses_are_versioned,
+    bbox_text_and_sort,
+    edits_conflicts_and_soft_delete,
+    users_tokens_and_sessions,
 );
 
 #[test]
