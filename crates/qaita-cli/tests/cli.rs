@@ -749,3 +749,75 @@ fn drillholes_variography_crossval_and_classification() {
     let shown = env.json(&["show", "KZ-TMF-0012", "--json"]);
     assert_eq!(shown["derived"]["resource_estimate"]["version"], 1);
 }
+
+/// Runs `qaita` with `stdin` as standard input.
+fn qaita_with_input(env: &Env, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qaita"))
+        .args(args)
+        .env("QAITA_DB", env.path("qaita.db"))
+        .env("QAITA_USER", "tester")
+        .current_dir(env.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn users_and_tokens_are_managed_from_the_command_line() {
+    let env = Env::new();
+    let added = qaita_with_input(
+        &env,
+        &["user", "add", "amina", "--role", "editor"],
+        "s3cret-pass\n",
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    // Too short a password, an unknown role, a duplicate: refused with the reason.
+    let short = qaita_with_input(
+        &env,
+        &["user", "add", "bolat", "--role", "viewer"],
+        "short\n",
+    );
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8"));
+    let role = qaita_with_input(
+        &env,
+        &["user", "add", "bolat", "--role", "king"],
+        "long-enough\n",
+    );
+    assert!(String::from_utf8_lossy(&role.stderr).contains("not a role"));
+    let dup = qaita_with_input(
+        &env,
+        &["user", "add", "amina", "--role", "viewer"],
+        "long-enough\n",
+    );
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let token = env.ok(&["user", "token", "amina", "--label", "QGIS"]);
+    assert!(token.trim().starts_with("qaita_1_"), "{token}");
+    let users = env.json(&["user", "list", "--json"]);
+    assert_eq!(users[0]["username"], "amina");
+    assert_eq!(users[0]["role"], "editor");
+    assert_eq!(users[0]["created_by"], "tester");
+    // The database holds no secret: not the password, not the token.
+    let mut db = std::fs::read(env.path("qaita.db")).unwrap();
+    db.extend(std::fs::read(env.path("qaita.db-wal")).unwrap_or_default());
+    let text = String::from_utf8_lossy(&db);
+    assert!(!text.contains("s3cret-pass"));
+    assert!(!text.contains(token.trim().trim_start_matches("qaita_1_")));
+    env.ok(&["user", "revoke", "amina"]);
+    let tokens = env.json(&["user", "tokens", "--json"]);
+    assert!(tokens[0]["revoked_at"].is_string());
+    assert!(env.json(&["user", "list", "--json"])[0]["revoked_at"].is_string());
+}
