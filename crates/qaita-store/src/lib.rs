@@ -605,6 +605,13 @@ impl Store {
             // Reads through a memory map share the OS page cache between connections and skip
             // a read() call per page: a server's pooled connections start warm.
             conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
+            // Plans must not depend on bound values: otherwise SQLite re-prepares a cached
+            // statement whenever the values change (the bounding-box query did so on every
+            // request, a quarter of the server's time).
+            conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                true,
+            )?;
             conn.busy_timeout(std::time::Duration::from_secs(10))?;
             Conn::Sqlite(conn)
         };
