@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs and starts what Qaita's tests need on a fresh Debian machine: GDAL's ogrinfo (to
-# check GeoPackage output), PostgreSQL with PostGIS (the store suite runs on it), and starts the
-# cluster. Safe to run again: it only installs what is missing.
+# check GeoPackage output), cmake and libclang (to build HiGHS), pdftoppm (to render report
+# PDFs), PostgreSQL with PostGIS (the store suite runs on it), and starts the cluster. Safe to
+# run again: it only installs what is missing.
 set -euo pipefail
 
 need=()
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+# The MILP scheduler (qaita-plan) builds HiGHS from source: cmake, and libclang for bindgen.
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need+=(libclang-dev)
+# pdftoppm checks that report PDFs render.
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 if ! command -v pg_lsclusters >/dev/null 2>&1; then
   need+=(postgresql)
 fi

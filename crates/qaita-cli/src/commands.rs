@@ -115,6 +115,11 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
         Command::Variogram(args) => crate::variography::variogram_cmd(*args),
         Command::Crossval(args) => crate::variography::crossval(*args),
         Command::Classify(args) => crate::estimate::classify(args),
+        Command::Rank(args) => crate::plan::rank(&mut open()?, args),
+        Command::Roadmap(args) => crate::plan::roadmap(&mut open()?, args),
+        Command::Scenario(args) => crate::plan::scenario(&mut open()?, args),
+        Command::Schedule(args) => crate::plan::schedule(&mut open()?, args),
+        Command::Report(args) => crate::plan::report(&mut open()?, args),
         Command::Serve(args) => crate::serve::serve(&db, args),
         Command::User(command) => crate::serve::user(&mut open()?, &actor, command),
     }

@@ -4,6 +4,7 @@
 mod commands;
 mod estimate;
 mod output;
+mod plan;
 mod sampling;
 mod serve;
 mod valuation;
@@ -81,6 +82,17 @@ enum Command {
     /// Re-classify a block model (from `estimate --blocks`) with other rules: Measured /
     /// Indicated / Inferred resource table.
     Classify(estimate::ClassifyArgs),
+    /// Multi-criteria ranking of TMFs (economics, exposure, hazard, strategic content, confidence,
+    /// legal readiness), each score explained, with rank stability under weight perturbation.
+    Rank(plan::RankArgs),
+    /// Residential-area removal programme and rare / rare-earth metals roadmap.
+    Roadmap(plan::RoadmapArgs),
+    /// National stock and flow scenarios, 2025-2050.
+    Scenario(plan::ScenarioArgs),
+    /// Reprocessing schedule under budget and regional capacity: MILP against greedy-by-rank.
+    Schedule(plan::ScheduleArgs),
+    /// National report or per-TMF fact sheet as HTML and PDF.
+    Report(plan::ReportArgs),
     /// Serve the HTTP API (/api/v1, OpenAPI docs at /api/v1/docs) and the web UI.
     Serve(serve::ServeArgs),
     /// Users and API tokens of the server: add, list, revoke, passwd, token, tokens, revoke-token.
