@@ -18,7 +18,7 @@ echo "test-web: end-to-end tests against the mock API"
 npm test
 
 echo "test-web: end-to-end tests against qaita serve"
-qaita=${QAITA_BIN:-$root/target/debug/qaita}
+qaita=${QAITA_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/qaita}
 [ -x "$qaita" ] || (cd "$root" && cargo build --locked --bin qaita)
 work=$(mktemp -d)
 pids=()
