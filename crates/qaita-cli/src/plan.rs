@@ -1,6 +1,6 @@
-//! `qaita rank`, `roadmap`, `scenario`, `schedule` and `report`: shells over qaita-plan. This
-//! file turns the registry (TMFs, their latest valuations and resource estimates, proximity to
-//! settlements) into the planner's plain inputs, and prints or writes what comes back.
+//! `qaita rank`, `roadmap`, `scenario`, `schedule` and `report`: shells over
+//! `qaita_app::plan` (which turns the registry into the planner's inputs, as the server does).
+//! This file parses the options, and prints or writes what comes back.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,19 +8,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
 use comfy_table::Cell;
-use qaita_app::valuation::{EconOptions, ValueOptions, assumptions, load, value_one};
-use qaita_econ::data::Scenario;
+use qaita_app::plan::{
+    self as app, DataOptions, PlanConfig, PlanData, ReportTarget, ScheduleRequest,
+};
+use qaita_app::valuation::EconOptions;
+use qaita_model::Region;
 use qaita_model::units::format_tonnes;
-use qaita_model::{FigureField, Region, StoredTmf};
 use qaita_plan::config::RankingConfig;
 use qaita_plan::rank::Ranking;
 use qaita_plan::removal::{RemovalConfig, RemovalProgramme};
 use qaita_plan::report::Document;
 use qaita_plan::roadmap::{Roadmap, RoadmapConfig};
-use qaita_plan::scenario::{NationalStockConfig, ScenarioKind, Scenarios};
+use qaita_plan::scenario::{NationalStockConfig, Scenarios};
 use qaita_plan::schedule::{Comparison, Objective, ScheduleSettings, SolverChoice};
-use qaita_plan::{EstimateClass, PlanTmf, ProximityFacts, ValuationFacts};
-use qaita_risk::proximity::{Proximity, ProximityConfig, Site};
 use qaita_store::Store;
 
 use crate::commands::{filter, find, not_found};
@@ -214,38 +214,6 @@ pub(crate) struct ReportArgs {
     pub(crate) top: usize,
 }
 
-/// The registry as the planner sees it.
-struct PlanData {
-    stored: Vec<StoredTmf>,
-    /// The latest resource estimate of each stored TMF.
-    estimates: Vec<Option<qaita_store::Analysis>>,
-    tmfs: Vec<PlanTmf>,
-    /// Valuations taken from the store and computed here.
-    from_store: usize,
-    computed: usize,
-    illustrative: bool,
-}
-
-impl PlanData {
-    fn label(&self) -> String {
-        if self.illustrative {
-            "ILLUSTRATIVE: demo data compiled from public statements, not official figures; planning assumptions illustrative".into()
-        } else {
-            "Registry figures with their provenance; planning assumptions illustrative (see Sources)".into()
-        }
-    }
-
-    fn made_from(&self) -> String {
-        format!(
-            "{}; {} TMFs; valuations: {} stored, {} computed for this plan (not stored)",
-            chrono::Utc::now().format("%Y-%m-%d"),
-            self.tmfs.len(),
-            self.from_store,
-            self.computed
-        )
-    }
-}
-
 fn econ_options(e: &EconArgs) -> EconOptions {
     EconOptions {
         discount_rate: e.discount_rate,
@@ -254,43 +222,22 @@ fn econ_options(e: &EconArgs) -> EconOptions {
     }
 }
 
-/// The planner's view of a valuation result, stored or fresh (same JSON shape).
-fn valuation_facts(result: &serde_json::Value, basis: String) -> Option<ValuationFacts> {
-    let v = &result["valuation"];
-    let mc = &result["montecarlo"];
-    Some(ValuationFacts {
-        route: v["route"].as_str()?.to_string(),
-        npv_usd: v["npv_usd"].as_f64()?,
-        npv_p10_usd: mc["p10_usd"].as_f64(),
-        npv_p50_usd: mc["p50_usd"].as_f64(),
-        npv_p90_usd: mc["p90_usd"].as_f64(),
-        probability_positive: mc["probability_positive"].as_f64(),
-        capex_usd: v["capex_usd"].as_f64()?,
-        capacity_tpa: v["capacity_tpa"].as_f64()?,
-        discount_rate: v["discount_rate"].as_f64()?,
-        met_coefficient: v["met_coefficient"].as_f64()?,
-        processed_t_by_year: v["years"]
-            .as_array()?
-            .iter()
-            .map(|y| y["processed_t"].as_f64().unwrap_or(0.0))
-            .collect(),
-        basis,
-    })
+/// Read the registry as the planner sees it (valuing TMFs without a stored valuation unless
+/// `--stored-only`; nothing is stored).
+fn load_plan(store: &mut Store, args: &PlanDataArgs) -> Result<PlanData> {
+    let index = qaita_app::settlements::index(None, Default::default())?;
+    let data = qaita_app::valuation::load(args.econ.econ_data.as_deref())?;
+    app::load(store, &index, &data, &data_options(args)?)
 }
 
-fn proximity_facts(p: &Proximity) -> ProximityFacts {
-    ProximityFacts {
-        nearest_settlement: p.nearest.as_ref().map(|n| n.name.clone()),
-        nearest_population: p.nearest.as_ref().map(|n| n.population),
-        edge_distance_km: p.nearest.as_ref().map(|n| n.edge_distance_km),
-        inside_settlement: p.nearest.as_ref().is_some_and(|n| n.inside),
-        near_settlement: p.near_settlement,
-        population_within: p
-            .population_within
-            .iter()
-            .map(|w| (w.radius_km, w.population))
-            .collect(),
-    }
+fn data_options(args: &PlanDataArgs) -> Result<DataOptions> {
+    Ok(DataOptions {
+        filter: filter(&args.filter)?,
+        econ: econ_options(&args.econ),
+        paths: args.paths,
+        seed: args.seed,
+        stored_only: args.stored_only,
+    })
 }
 
 fn read_file(path: &Path) -> Result<String> {
@@ -301,107 +248,6 @@ fn ranking_config(args: &PlanDataArgs) -> Result<RankingConfig> {
     Ok(match &args.ranking {
         Some(p) => RankingConfig::parse(&p.display().to_string(), &read_file(p)?)?,
         None => RankingConfig::bundled(),
-    })
-}
-
-/// Read the registry, its analyses and proximity, and value TMFs that have no stored
-/// valuation (unless `--stored-only`), without storing anything.
-fn load_plan(store: &mut Store, args: &PlanDataArgs) -> Result<PlanData> {
-    let stored = store.list(&filter(&args.filter)?)?;
-    let config = ProximityConfig::default();
-    let index = qaita_app::settlements::index(None, config)?;
-    let sites: Vec<Site<'_>> = stored
-        .iter()
-        .map(|s| Site {
-            lon: s.tmf.location.lon,
-            lat: s.tmf.location.lat,
-            footprint: s.tmf.footprint.as_ref(),
-        })
-        .collect();
-    let proximity = index.assess_all(&sites);
-    let econ = econ_options(&args.econ);
-    let data = load(args.econ.econ_data.as_deref())?;
-    let a = assumptions(&econ, Scenario::Base, None)?;
-    let options = ValueOptions {
-        route: None,
-        paths: args.paths,
-        seed: args.seed,
-    };
-    let (mut from_store, mut computed) = (0, 0);
-    let mut tmfs = Vec::with_capacity(stored.len());
-    let mut estimates = Vec::with_capacity(stored.len());
-    for (s, p) in stored.iter().zip(&proximity) {
-        let estimate = store
-            .analyses(s.id, qaita_app::document::RESOURCE_ESTIMATE)?
-            .pop();
-        let valuation = match store.analyses(s.id, qaita_app::valuation::VALUATION)?.pop() {
-            Some(v) => {
-                from_store += 1;
-                valuation_facts(
-                    &v.result,
-                    format!("stored valuation v{} ({})", v.version, v.created_at),
-                )
-            }
-            None if args.stored_only => None,
-            None => {
-                let fresh = value_one(s, estimate.as_ref(), &data, &a, &options)?;
-                computed += usize::from(fresh.is_some());
-                fresh.and_then(|r| {
-                    valuation_facts(
-                        &serde_json::to_value(&r).ok()?,
-                        format!(
-                            "computed for this plan, not stored ({} paths, seed {})",
-                            args.paths, args.seed
-                        ),
-                    )
-                })
-            }
-        };
-        let resource_class = estimate.as_ref().and_then(|e| {
-            EstimateClass::dominant(
-                e.result["resources"]
-                    .as_array()?
-                    .iter()
-                    .filter_map(|l| Some((l["class"].as_str()?, l["tonnes"].as_f64()?))),
-            )
-        });
-        let tmf = &s.tmf;
-        tmfs.push(PlanTmf {
-            id: s.id,
-            external_id: tmf.external_id.clone(),
-            name: tmf.names.name.clone(),
-            region: tmf.region,
-            kind: tmf.kind,
-            status: tmf.status,
-            legal_class: tmf.legal_class,
-            owner_known: tmf.owner_known(),
-            tonnage_t: tmf.tonnage_t(),
-            tonnage_confidence: tmf
-                .current(&FigureField::Tonnage)
-                .map(|f| f.provenance.confidence),
-            contained_t: tmf
-                .commodities()
-                .into_iter()
-                .filter_map(|c| Some((c.clone(), tmf.contained_t(c)?)))
-                .collect(),
-            valuation,
-            proximity: proximity_facts(p),
-            hazard_notes: tmf.hazard_notes.clone(),
-            resource_class,
-        });
-        estimates.push(estimate);
-    }
-    let illustrative = stored
-        .iter()
-        .flat_map(|s| &s.tmf.figures)
-        .any(|f| f.current && f.provenance.illustrative);
-    Ok(PlanData {
-        stored,
-        estimates,
-        tmfs,
-        from_store,
-        computed,
-        illustrative,
     })
 }
 
@@ -521,14 +367,12 @@ fn print_ranking(r: &Ranking, top: usize, explain: bool) {
 pub(crate) fn rank(store: &mut Store, args: RankArgs) -> Result<u8> {
     let config = ranking_config(&args.data)?;
     let plan = load_plan(store, &args.data)?;
-    let ranking = qaita_plan::rank::rank_with(&plan.tmfs, &config, !args.no_stability);
+    let ranking = app::rank(&plan, &config, !args.no_stability);
     if let Some(dir) = &args.charts {
         write_charts(dir, &qaita_plan::rank::charts(&ranking, args.top.min(20))?)?;
     }
     if args.json {
-        print_json(
-            &serde_json::json!({"made_from": plan.made_from(), "label": plan.label(), "ranking": ranking}),
-        )?;
+        print_json(&app::ranking_document(&plan, &ranking))?;
     } else {
         println!("{}", plan.label());
         print_ranking(&ranking, args.top, args.explain);
@@ -686,11 +530,13 @@ pub(crate) fn roadmap(store: &mut Store, args: RoadmapArgs) -> Result<u8> {
     let removal_cfg = removal_config(args.removal.as_deref())?;
     let roadmap_cfg = roadmap_config(args.routes.as_deref())?;
     let plan = load_plan(store, &args.data)?;
-    let ranking = qaita_plan::rank::rank_with(&plan.tmfs, &config, false);
-    let residential = matches!(args.part, RoadmapPart::All | RoadmapPart::Residential)
-        .then(|| qaita_plan::removal::programme(&plan.tmfs, &ranking, &removal_cfg));
-    let rare = matches!(args.part, RoadmapPart::All | RoadmapPart::RareMetals)
-        .then(|| qaita_plan::roadmap::roadmap(&plan.tmfs, Some(&ranking), &roadmap_cfg));
+    let ranking = app::rank(&plan, &config, false);
+    let part = match args.part {
+        RoadmapPart::All => app::RoadmapPart::All,
+        RoadmapPart::Residential => app::RoadmapPart::Residential,
+        RoadmapPart::RareMetals => app::RoadmapPart::RareMetals,
+    };
+    let (residential, rare) = app::roadmap(&plan, &ranking, part, &removal_cfg, &roadmap_cfg);
     if let Some(dir) = &args.charts {
         if let Some(p) = &residential {
             write_charts(dir, &qaita_plan::removal::charts(p)?)?;
@@ -700,12 +546,11 @@ pub(crate) fn roadmap(store: &mut Store, args: RoadmapArgs) -> Result<u8> {
         }
     }
     if args.json {
-        print_json(&serde_json::json!({
-            "made_from": plan.made_from(),
-            "label": plan.label(),
-            "residential": residential,
-            "rare_metals": rare,
-        }))?;
+        print_json(&app::roadmap_document(
+            &plan,
+            residential.as_ref(),
+            rare.as_ref(),
+        ))?;
         return Ok(exit::OK);
     }
     println!("{}", plan.label());
@@ -718,8 +563,9 @@ pub(crate) fn roadmap(store: &mut Store, args: RoadmapArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// Schedule settings from the options; region names and ids are checked.
-fn schedule_settings(o: &ScheduleOptions, plan: &PlanData) -> Result<ScheduleSettings> {
+/// The schedule request from the options; region names and pairs are checked (ids are
+/// checked against the plan by `ScheduleRequest::settings`).
+fn schedule_request(o: &ScheduleOptions) -> Result<ScheduleRequest> {
     let mut regional = BTreeMap::new();
     for item in &o.region_capacity {
         let (name, value) = item.split_once('=').ok_or_else(|| {
@@ -733,13 +579,6 @@ fn schedule_settings(o: &ScheduleOptions, plan: &PlanData) -> Result<ScheduleSet
         })?;
         regional.insert(region, mt * 1e6);
     }
-    let id_of = |key: &str| -> Result<i64> {
-        plan.tmfs
-            .iter()
-            .find(|t| t.external_id == key || t.id.to_string() == key)
-            .map(|t| t.id)
-            .ok_or_else(|| anyhow!("--precedence: no TMF '{key}' among those planned"))
-    };
     let precedence = o
         .precedence
         .iter()
@@ -747,21 +586,20 @@ fn schedule_settings(o: &ScheduleOptions, plan: &PlanData) -> Result<ScheduleSet
             let (b, a) = pair
                 .split_once(':')
                 .ok_or_else(|| anyhow!("--precedence '{pair}': write BEFORE:AFTER"))?;
-            Ok((id_of(b.trim())?, id_of(a.trim())?))
+            Ok((b.trim().to_string(), a.trim().to_string()))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(ScheduleSettings {
-        first_year: o.first_year,
-        last_year: o.last_year,
-        annual_budget_usd: o.budget_musd * 1e6,
-        regional_capacity_tpa: regional,
-        default_capacity_tpa: o.capacity_mt * 1e6,
-        discount_rate: plan_discount_rate(plan),
+    Ok(ScheduleRequest {
         objective: match o.objective {
             ObjectiveArg::Npv => Objective::Npv,
             ObjectiveArg::Tonnes => Objective::Tonnes,
             ObjectiveArg::Exposure => Objective::Exposure,
         },
+        budget_usd: o.budget_musd * 1e6,
+        capacity_tpa: o.capacity_mt * 1e6,
+        region_capacity_tpa: regional,
+        first_year: o.first_year,
+        last_year: o.last_year,
         residential_first: o.residential_first,
         precedence,
         solver: match o.solver {
@@ -769,17 +607,26 @@ fn schedule_settings(o: &ScheduleOptions, plan: &PlanData) -> Result<ScheduleSet
             SolverArg::Microlp => SolverChoice::Microlp,
         },
         time_limit_s: o.time_limit,
-        mip_rel_gap: o.gap,
+        gap: o.gap,
+        include_ongoing: o.include_ongoing,
         solver_log: o.solver_log,
     })
 }
 
-/// Later starts are discounted at the rate the valuations used (the first one found; 8%).
-fn plan_discount_rate(plan: &PlanData) -> f64 {
-    plan.tmfs
-        .iter()
-        .find_map(|t| t.valuation.as_ref().map(|v| v.discount_rate))
-        .unwrap_or(0.08)
+/// An option error as the command line names it (`--precedence: ...`).
+fn option_error(e: app::OptionError) -> anyhow::Error {
+    anyhow!("--{}: {}", e.field.replace('_', "-"), e.reason)
+}
+
+/// The schedule, with `--precedence` named in the error when an id is not planned.
+fn plan_schedule(
+    plan: &PlanData,
+    ranking: &Ranking,
+    o: &ScheduleOptions,
+) -> Result<app::ScheduleRun> {
+    let request = schedule_request(o)?;
+    request.settings(plan).map_err(option_error)?;
+    app::schedule(plan, ranking, &request)
 }
 
 fn objective_text(v: f64, o: Objective) -> String {
@@ -865,89 +712,28 @@ fn print_schedule(c: &Comparison, s: &ScheduleSettings, projects: usize, top: us
     }
 }
 
-fn plan_schedule(
-    plan: &PlanData,
-    ranking: &Ranking,
-    o: &ScheduleOptions,
-) -> Result<(Comparison, ScheduleSettings, usize)> {
-    let settings = schedule_settings(o, plan)?;
-    let projects = qaita_plan::schedule::projects(&plan.tmfs, ranking, o.include_ongoing);
-    let comparison = qaita_plan::schedule::optimise(&projects, &settings)?;
-    Ok((comparison, settings, projects.len()))
-}
-
 pub(crate) fn schedule(store: &mut Store, args: ScheduleArgs) -> Result<u8> {
     let config = ranking_config(&args.data)?;
     let plan = load_plan(store, &args.data)?;
-    let ranking = qaita_plan::rank::rank_with(&plan.tmfs, &config, false);
-    let (c, settings, n) = plan_schedule(&plan, &ranking, &args.schedule)?;
+    let ranking = app::rank(&plan, &config, false);
+    let run = plan_schedule(&plan, &ranking, &args.schedule)?;
     if let Some(dir) = &args.charts {
-        write_charts(dir, &qaita_plan::schedule::charts(&c, &settings)?)?;
+        write_charts(
+            dir,
+            &qaita_plan::schedule::charts(&run.comparison, &run.settings)?,
+        )?;
     }
     if args.json {
-        print_json(
-            &serde_json::json!({"made_from": plan.made_from(), "label": plan.label(), "settings": settings, "projects": n, "comparison": c}),
-        )?;
+        print_json(&app::schedule_document(&plan, &run))?;
     } else {
         println!("{}", plan.label());
-        print_schedule(&c, &settings, n, args.top);
+        print_schedule(&run.comparison, &run.settings, run.projects, args.top);
     }
-    Ok(if c.violations.is_empty() {
+    Ok(if run.comparison.violations.is_empty() {
         exit::OK
     } else {
         exit::FAILURE
     })
-}
-
-/// Run the national scenarios; `share_plus_projects` scenarios get a schedule of the projects
-/// valued under their MET coefficient (deterministic valuations, not stored).
-fn plan_scenarios(
-    plan: &PlanData,
-    data_args: &PlanDataArgs,
-    ranking: &Ranking,
-    o: &ScheduleOptions,
-    config: &NationalStockConfig,
-) -> Result<Scenarios> {
-    let mut by_scenario = BTreeMap::new();
-    for s in config
-        .scenarios
-        .iter()
-        .filter(|s| s.kind == ScenarioKind::SharePlusProjects)
-    {
-        let econ = econ_options(&data_args.econ);
-        let data = load(data_args.econ.econ_data.as_deref())?;
-        let a = assumptions(&econ, Scenario::Base, s.met_coefficient)?;
-        let options = ValueOptions {
-            route: None,
-            paths: 0,
-            seed: data_args.seed,
-        };
-        let mut revalued = PlanData {
-            stored: Vec::new(),
-            estimates: Vec::new(),
-            tmfs: plan.tmfs.clone(),
-            from_store: 0,
-            computed: 0,
-            illustrative: plan.illustrative,
-        };
-        for ((t, stored), estimate) in revalued
-            .tmfs
-            .iter_mut()
-            .zip(&plan.stored)
-            .zip(&plan.estimates)
-        {
-            t.valuation =
-                value_one(stored, estimate.as_ref(), &data, &a, &options)?.and_then(|r| {
-                    valuation_facts(
-                        &serde_json::to_value(&r).ok()?,
-                        format!("scenario {} (MET x {:?})", s.name, s.met_coefficient),
-                    )
-                });
-        }
-        let (c, _, _) = plan_schedule(&revalued, ranking, o)?;
-        by_scenario.insert(s.name.clone(), qaita_plan::schedule::yearly_tonnes(&c.milp));
-    }
-    Ok(qaita_plan::scenario::run(config, &by_scenario)?)
 }
 
 fn print_scenarios(s: &Scenarios) {
@@ -1034,13 +820,15 @@ pub(crate) fn scenario(store: &mut Store, args: ScenarioArgs) -> Result<u8> {
     let config = ranking_config(&args.data)?;
     let stock = stock_config(args.stock.as_deref())?;
     let plan = load_plan(store, &args.data)?;
-    let ranking = qaita_plan::rank::rank_with(&plan.tmfs, &config, false);
-    let s = plan_scenarios(&plan, &args.data, &ranking, &args.schedule, &stock)?;
+    let ranking = app::rank(&plan, &config, false);
+    let data = qaita_app::valuation::load(args.data.econ.econ_data.as_deref())?;
+    let request = schedule_request(&args.schedule)?;
+    let s = app::scenarios(&plan, &data, &ranking, &request, &stock, || ())?;
     if let Some(dir) = &args.charts {
         write_charts(dir, &qaita_plan::scenario::charts(&s)?)?;
     }
     if args.json {
-        print_json(&serde_json::json!({"made_from": plan.made_from(), "scenarios": s}))?;
+        print_json(&app::scenarios_document(&plan, &s))?;
     } else {
         print_scenarios(&s);
     }
@@ -1083,50 +871,36 @@ pub(crate) fn report(store: &mut Store, args: ReportArgs) -> Result<u8> {
         (ReportKind::National, None) => None,
     };
     let plan = load_plan(store, &args.data)?;
-    let ranking = qaita_plan::rank::rank(&plan.tmfs, &config);
-    let removal = qaita_plan::removal::programme(&plan.tmfs, &ranking, &removal_cfg);
-    let roadmap = qaita_plan::roadmap::roadmap(&plan.tmfs, Some(&ranking), &roadmap_cfg);
-    let (comparison, settings, _) = plan_schedule(&plan, &ranking, &args.schedule)?;
-    match target {
-        None => {
-            let scenarios = plan_scenarios(&plan, &args.data, &ranking, &args.schedule, &stock)?;
-            let doc = qaita_plan::report::national(&qaita_plan::report::NationalInputs {
-                tmfs: &plan.tmfs,
-                ranking: &ranking,
-                removal: &removal,
-                roadmap: &roadmap,
-                scenarios: &scenarios,
-                schedule: &comparison,
-                schedule_settings: &settings,
-                made_from: plan.made_from(),
-                label: plan.label(),
-                top: args.top,
-            })?;
-            write_document(&args.out, "national", &doc)?;
-        }
+    let data = qaita_app::valuation::load(args.data.econ.econ_data.as_deref())?;
+    let request = schedule_request(&args.schedule)?;
+    request.settings(&plan).map_err(option_error)?;
+    let target = match target {
+        None => ReportTarget::National,
         Some(stored) => {
-            let Some(tmf) = plan.tmfs.iter().find(|t| t.id == stored.id) else {
+            if plan.find(&stored.id.to_string()).is_none() {
                 bail!(
                     "{} is not among the TMFs planned (check the filters)",
                     stored.tmf.external_id
                 );
-            };
-            let doc = qaita_plan::report::fact_sheet(&qaita_plan::report::FactSheetInputs {
-                tmf,
-                figures: &stored.tmf.figures,
-                ranking: &ranking,
-                removal: Some(&removal),
-                roadmap: Some(&roadmap),
-                schedule: Some(&comparison),
-                made_from: plan.made_from(),
-                label: plan.label(),
-            })?;
-            write_document(
-                &args.out,
-                &qaita_plan::report::file_stem(&tmf.external_id),
-                &doc,
-            )?;
+            }
+            ReportTarget::Tmf(stored.id)
         }
-    }
+    };
+    let plan_config = PlanConfig {
+        ranking: config,
+        removal: removal_cfg,
+        routes: roadmap_cfg,
+        stock,
+    };
+    let (stem, doc) = app::report(
+        &plan,
+        &data,
+        &plan_config,
+        &request,
+        &target,
+        args.top,
+        || (),
+    )?;
+    write_document(&args.out, &stem, &doc)?;
     Ok(exit::OK)
 }

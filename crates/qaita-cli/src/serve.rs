@@ -46,7 +46,11 @@ pub struct ServeArgs {
     /// Economic data directory replacing the bundled deck (as `qaita value --econ-data`).
     #[arg(long)]
     econ_data: Option<PathBuf>,
-    /// Background jobs (valuations, policy runs) running at once.
+    /// Planning data directory: ranking.json, removal.json, rare-metal-routes.json and
+    /// national-stock.json found there replace the bundled ones (data/plan/).
+    #[arg(long)]
+    plan_data: Option<PathBuf>,
+    /// Background jobs (valuations, policy runs, schedules, reports) running at once.
     #[arg(long, default_value_t = 1)]
     job_workers: usize,
 }
@@ -69,6 +73,7 @@ pub fn serve(db: &str, args: ServeArgs) -> Result<u8> {
     config.session_hours = args.session_hours;
     config.settlements = args.settlements;
     config.econ_data = args.econ_data;
+    config.plan_data = args.plan_data;
     config.job_workers = args.job_workers;
     if args.demo_users {
         let mut store = Store::open(db)

@@ -125,12 +125,17 @@ fn roadmap_lists_residential_tmfs_and_rare_metal_candidates() {
 #[test]
 fn schedule_milp_is_never_worse_than_greedy_and_respects_the_budget() {
     let env = Env::new();
+    // Budget and capacities tight enough to bind: Karaganda gets less than the others.
     let json = env.json(&[
         "schedule",
         "--paths",
         "200",
         "--budget-musd",
         "150",
+        "--capacity-mt",
+        "4",
+        "--region-capacity",
+        "karaganda=2",
         "--residential-first",
         "--json",
     ]);
@@ -139,9 +144,51 @@ fn schedule_milp_is_never_worse_than_greedy_and_respects_the_budget() {
     let milp = c["milp"]["objective_value"].as_f64().unwrap();
     let greedy = c["greedy"]["objective_value"].as_f64().unwrap();
     assert!(milp >= greedy - 1e-6 * greedy.abs(), "{milp} < {greedy}");
-    for used in c["milp"]["capex_by_year"].as_object().unwrap().values() {
-        assert!(used.as_f64().unwrap() <= 150e6 * (1.0 + 1e-6));
+    let mut binding = false;
+    for schedule in [&c["milp"], &c["greedy"]] {
+        for used in schedule["capex_by_year"].as_object().unwrap().values() {
+            assert!(used.as_f64().unwrap() <= 150e6 * (1.0 + 1e-6));
+        }
+        for (region, years) in schedule["regional_tonnes"].as_object().unwrap() {
+            let limit = if region == "karaganda" { 2e6 } else { 4e6 };
+            for (year, t) in years.as_object().unwrap() {
+                let t = t.as_f64().unwrap();
+                assert!(t <= limit * (1.0 + 1e-6), "{region} {year}: {t} t");
+                binding |= t > 0.9 * limit;
+            }
+        }
     }
+    assert!(
+        binding,
+        "no capacity came close to its limit: the test proves nothing"
+    );
+    // Each TMF starts at most once, within the horizon.
+    let starts = c["milp"]["starts"].as_array().unwrap();
+    let mut ids: Vec<&str> = starts
+        .iter()
+        .map(|x| x["external_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), starts.len());
+    assert!(
+        starts
+            .iter()
+            .all(|x| (2026..=2050).contains(&x["year"].as_i64().unwrap()))
+    );
+    let bad = env.qaita(&[
+        "schedule",
+        "--paths",
+        "0",
+        "--precedence",
+        "KZ-NOPE:KZ-TMF-0001",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("--precedence: no TMF 'KZ-NOPE'"),
+        "{stderr}"
+    );
     let out = env.ok(&["schedule", "--paths", "200", "--charts", "charts"]);
     assert!(
         out.contains("MILP (HiGHS)") && out.contains("greedy by rank"),
@@ -180,12 +227,13 @@ fn reports_are_written_as_html_and_pdf() {
     assert!(pdf.starts_with(b"%PDF-"));
     let html = std::fs::read_to_string(env.path("out/national.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("National ranking"));
-    // pdftoppm (poppler-utils) renders every page when it is installed.
-    if let Ok(out) = Command::new("pdftoppm")
+    // pdftoppm (poppler-utils, installed by scripts/setup.sh) renders every page.
+    let out = Command::new("pdftoppm")
         .args(["-r", "30", "-png"])
         .arg(env.path("out/national.pdf"))
         .arg(env.path("out/page"))
         .output()
+        .expect("pdftoppm (poppler-utils) is needed: bash scripts/setup.sh installs it");
     {
         assert!(
             out.status.success(),

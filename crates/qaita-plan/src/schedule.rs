@@ -653,9 +653,14 @@ pub fn optimise(projects: &[Project], s: &ScheduleSettings) -> Result<Comparison
             for &r in residential {
                 constraints.push(Expression::from(z[k]).leq(started[r][k]));
             }
+            // One row for all the others of the region (sum <= count x z): far fewer rows
+            // than one per project, for a slightly weaker relaxation.
+            let mut e = Expression::with_capacity(others.len() + 1);
             for &o in others {
-                constraints.push(Expression::from(started[o][k]).leq(z[k]));
+                e.add_mul(1.0, started[o][k]);
             }
+            e.add_mul(-(others.len() as f64), z[k]);
+            constraints.push(e.leq(0.0));
         }
     }
     let n_constraints = constraints.len();

@@ -1,7 +1,8 @@
 //! Background jobs: computations too long for a request (valuations with Monte Carlo, policy
-//! sweeps). A job is queued, runs on the blocking pool (at most `workers` at once, so requests
-//! keep their cores), reports progress, and keeps its result for an hour. Jobs live in this
-//! process's memory: results that matter (valuations) are also stored in the database.
+//! sweeps, schedules, scenarios, reports). A job is queued, runs on the blocking pool (at most
+//! `workers` at once, so requests keep their cores), reports progress, and keeps its result
+//! (JSON, and files such as a report's PDF) for an hour. Jobs live in this process's memory:
+//! results that matter (valuations) are also stored in the database.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,7 +31,7 @@ pub enum JobStatus {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct JobView {
     pub id: u64,
-    /// valuation, policy.
+    /// valuation, policy, schedule, scenarios, report.
     pub kind: String,
     pub status: JobStatus,
     /// Who started it.
@@ -68,10 +69,19 @@ impl Progress {
     }
 }
 
+/// A file a job made (a report's HTML or PDF), downloaded from `/jobs/{id}/files/{name}`.
+#[derive(Debug, Clone)]
+pub struct JobFile {
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Arc<Vec<u8>>,
+}
+
 struct Job {
     view: Mutex<JobView>,
     progress: Progress,
     result: Mutex<Option<serde_json::Value>>,
+    files: Mutex<Vec<JobFile>>,
     finished: Mutex<Option<Instant>>,
 }
 
@@ -118,6 +128,16 @@ impl Jobs {
     where
         F: FnOnce(&Progress) -> Result<serde_json::Value, Problem> + Send + 'static,
     {
+        self.spawn_with_files(kind, owner, total, move |p| {
+            work(p).map(|value| (value, Vec::new()))
+        })
+    }
+
+    /// Like [`Jobs::spawn`], for work that also makes files.
+    pub fn spawn_with_files<F>(&self, kind: &str, owner: &str, total: u64, work: F) -> JobView
+    where
+        F: FnOnce(&Progress) -> Result<(serde_json::Value, Vec<JobFile>), Problem> + Send + 'static,
+    {
         self.prune();
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let job = Arc::new(Job {
@@ -136,6 +156,7 @@ impl Jobs {
             }),
             progress: Progress::default(),
             result: Mutex::new(None),
+            files: Mutex::new(Vec::new()),
             finished: Mutex::new(None),
         });
         job.progress.set_total(total);
@@ -162,7 +183,10 @@ impl Jobs {
                 _ => Err(Problem::internal(format!("job {id} panicked"))),
             };
             match outcome {
-                Ok(value) => {
+                Ok((value, made)) => {
+                    if let Ok(mut files) = job.files.lock() {
+                        *files = made;
+                    }
                     if let Ok(mut r) = job.result.lock() {
                         *r = Some(value);
                     }
@@ -192,6 +216,13 @@ impl Jobs {
     pub fn result(&self, id: u64) -> Option<serde_json::Value> {
         let job = self.jobs.lock().ok()?.get(&id).cloned()?;
         job.result.lock().ok()?.clone()
+    }
+
+    /// A file made by a succeeded job.
+    pub fn file(&self, id: u64, name: &str) -> Option<JobFile> {
+        let job = self.jobs.lock().ok()?.get(&id).cloned()?;
+        let files = job.files.lock().ok()?;
+        files.iter().find(|f| f.name == name).cloned()
     }
 
     /// Forget jobs finished more than [`KEEP`] ago.

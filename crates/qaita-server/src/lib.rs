@@ -4,7 +4,8 @@
 //!
 //! Request path: axum router → [`auth::Caller`] (session cookie or bearer token) → handler →
 //! [`AppState::db`] runs store calls on the blocking pool with a pooled connection → JSON or a
-//! [`problem::Problem`]. Long computations (valuations, policy runs) are [`jobs`].
+//! [`problem::Problem`]. Long computations (valuations, policy runs, schedules, scenarios,
+//! reports) are [`jobs`].
 //!
 //! Invariants: no handler writes without an audited store call carrying the caller's name; a
 //! panic, a timeout or an oversized body still answers problem+json; the store is the only
@@ -27,6 +28,7 @@ use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use deadpool::unmanaged::{Object, Pool};
+use qaita_app::plan::PlanConfig;
 use qaita_app::valuation::EconData;
 use qaita_risk::proximity::{ProximityConfig, SettlementIndex};
 use qaita_store::Store;
@@ -57,6 +59,8 @@ pub struct ServerConfig {
     pub settlements: Option<PathBuf>,
     /// Economic data directory replacing the bundled deck (see `qaita value --econ-data`).
     pub econ_data: Option<PathBuf>,
+    /// Planning data directory replacing bundled files (see `qaita_app::plan::PlanConfig::load`).
+    pub plan_data: Option<PathBuf>,
     /// Background jobs run at once; more wait in a queue.
     pub job_workers: usize,
 }
@@ -74,6 +78,7 @@ impl ServerConfig {
             session_hours: 12,
             settlements: None,
             econ_data: None,
+            plan_data: None,
             job_workers: 1,
         }
     }
@@ -91,6 +96,7 @@ struct Inner {
     backend: qaita_store::Backend,
     index: SettlementIndex,
     econ: EconData,
+    plan: PlanConfig,
     jobs: jobs::Jobs,
     /// Proximity of listed TMFs as JSON, by (id, version): listings stay cheap.
     proximity_json: Mutex<HashMap<(i64, i64), Arc<str>>>,
@@ -120,6 +126,7 @@ impl AppState {
             ProximityConfig::default(),
         )?;
         let econ = qaita_app::valuation::load(config.econ_data.as_deref())?;
+        let plan = PlanConfig::load(config.plan_data.as_deref())?;
         let jobs = jobs::Jobs::new(config.job_workers.max(1));
         let backend = stores[0].backend();
         Ok(AppState {
@@ -129,6 +136,7 @@ impl AppState {
                 backend,
                 index,
                 econ,
+                plan,
                 jobs,
                 proximity_json: Mutex::new(HashMap::new()),
                 verified_tokens: Mutex::new(HashMap::new()),
@@ -146,6 +154,11 @@ impl AppState {
 
     pub fn econ(&self) -> &EconData {
         &self.inner.econ
+    }
+
+    /// Ranking criteria, removal costs, rare-metal routes and national stock figures.
+    pub fn plan_config(&self) -> &PlanConfig {
+        &self.inner.plan
     }
 
     pub fn jobs(&self) -> &jobs::Jobs {

@@ -867,6 +867,263 @@ async fn problems_docs_and_ui(api: &Api) {
     assert_eq!(health["schema_version"], 3);
 }
 
+/// JSON equal but for the last bits of floats (serde_json's default parser may round the
+/// shortest representation one unit off).
+fn assert_close(a: &Value, b: &Value, path: &str) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
+                "{path}: {x} != {y}"
+            );
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}: lengths");
+            for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                assert_close(x, y, &format!("{path}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(
+                x.keys().collect::<Vec<_>>(),
+                y.keys().collect::<Vec<_>>(),
+                "{path}: members"
+            );
+            for (k, v) in x {
+                assert_close(v, &y[k], &format!("{path}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+/// Poll a job until it ends; returns its last view.
+async fn finish(api: &Api, location: &str, auth: &[(&str, &str)]) -> Value {
+    let mut job = Value::Null;
+    for _ in 0..2400 {
+        job = api.get(location, auth).await.body;
+        if job["status"] == "succeeded" || job["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    job
+}
+
+async fn plans_rank_schedule_and_report(api: &Api) {
+    // The ranking is what the library computes over the same registry (as `qaita rank`).
+    let r = api
+        .get("/api/v1/plan/ranking?paths=0&stability=false", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let rows = r.body["ranking"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 78);
+    assert!(
+        r.body["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("ILLUSTRATIVE")
+    );
+    let expected = tokio::task::block_in_place(|| {
+        let mut store = Store::open(&api.db).unwrap();
+        let index = qaita_app::settlements::index(None, Default::default()).unwrap();
+        let econ = qaita_app::valuation::load(None).unwrap();
+        let options = qaita_app::plan::DataOptions {
+            paths: 0,
+            ..Default::default()
+        };
+        let plan = qaita_app::plan::load(&mut store, &index, &econ, &options).unwrap();
+        let config = qaita_app::plan::PlanConfig::bundled();
+        serde_json::to_value(qaita_app::plan::rank(&plan, &config.ranking, false)).unwrap()
+    });
+    assert_close(&r.body["ranking"], &expected, "ranking");
+    for row in rows {
+        let points: f64 = row["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["contribution"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (points - row["score"].as_f64().unwrap()).abs() < 1e-9,
+            "{row}"
+        );
+    }
+    let r = api
+        .get(
+            "/api/v1/plan/ranking?region=karaganda&paths=0&stability=false",
+            &[],
+        )
+        .await;
+    let rows = r.body["ranking"]["rows"].as_array().unwrap();
+    assert!(!rows.is_empty() && rows.iter().all(|x| x["region"] == "karaganda"));
+    let r = api
+        .get("/api/v1/plan/ranking?paths=many&stability=maybe", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["paths", "stability"]);
+    let r = api
+        .get("/api/v1/plan/roadmap?part=residential&paths=0", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["rare_metals"].is_null());
+    let residential = r.body["residential"]["rows"].as_array().unwrap();
+    assert!(!residential.is_empty());
+    let near_km = r.body["residential"]["near_km"].as_f64().unwrap();
+    assert!(
+        residential.iter().all(|x| x["inside_settlement"] == true
+            || x["edge_distance_km"].as_f64().unwrap() <= near_km)
+    );
+    let r = api.get("/api/v1/plan/roadmap?part=everything", &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["errors"][0]["field"], "part");
+
+    // Jobs: anonymous 401, viewer 403, bad options 400 naming the field.
+    let body = json!({"paths": 0, "time_limit_s": 20, "budget_musd": 150, "capacity_mt": 5});
+    let r = api
+        .json(Method::POST, "/api/v1/plan/schedules", &[], body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let (viewer, viewer_csrf) = api.login("viewer").await;
+    let as_viewer = [
+        ("cookie", viewer.as_str()),
+        ("x-csrf-token", viewer_csrf.as_str()),
+    ];
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/plan/schedules",
+            &as_viewer,
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (cookie, csrf) = api.login("analyst").await;
+    let auth = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+    for (bad, field) in [
+        (json!({"objective": "profit"}), "objective"),
+        (json!({"budget_musd": -1}), "budget_musd"),
+        (
+            json!({"region_capacity": {"atlantis": 3}}),
+            "region_capacity",
+        ),
+        (json!({"time_limit_s": 3600}), "time_limit_s"),
+        (
+            json!({"precedence": [["KZ-TMF-9999", "KZ-TMF-0001"]]}),
+            "precedence",
+        ),
+        (json!({"gap": 0.01, "horizon": 3}), "body"),
+    ] {
+        let r = api
+            .json(Method::POST, "/api/v1/plan/schedules", &auth, bad.clone())
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], field, "{bad}");
+    }
+    let r = api
+        .json(Method::POST, "/api/v1/plan/schedules", &auth, body)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let location = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let job = finish(api, &location, &auth).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["kind"], "schedule");
+    let result = api
+        .get(job["result_url"].as_str().unwrap(), &auth)
+        .await
+        .body;
+    let c = &result["comparison"];
+    assert_eq!(c["violations"], json!([]), "{c}");
+    let (milp, greedy) = (
+        c["milp"]["objective_value"].as_f64().unwrap(),
+        c["greedy"]["objective_value"].as_f64().unwrap(),
+    );
+    assert!(milp >= greedy - 1e-6 * greedy.abs(), "{milp} < {greedy}");
+    assert_eq!(result["settings"]["annual_budget_usd"], 150e6);
+    for schedule in [&c["milp"], &c["greedy"]] {
+        for (year, capex) in schedule["capex_by_year"].as_object().unwrap() {
+            assert!(capex.as_f64().unwrap() <= 150e6 + 1e-3, "{year}: {capex}");
+        }
+        for (region, years) in schedule["regional_tonnes"].as_object().unwrap() {
+            for (year, t) in years.as_object().unwrap() {
+                assert!(t.as_f64().unwrap() <= 5e6 + 1e-3, "{region} {year}: {t}");
+            }
+        }
+    }
+
+    // A fact sheet as HTML and PDF, downloaded by its owner only.
+    for (bad, field) in [
+        (json!({"report": "national", "id": "KZ-TMF-0012"}), "id"),
+        (json!({"report": "tmf"}), "id"),
+        (json!({"report": "tmf", "id": "KZ-TMF-9999"}), "id"),
+        (json!({"report": "memo"}), "report"),
+        (json!({"report": "national", "top": 0}), "top"),
+    ] {
+        let r = api
+            .json(Method::POST, "/api/v1/reports", &auth, bad.clone())
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], field, "{bad}");
+    }
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/reports",
+            &auth,
+            json!({"report": "tmf", "id": "KZ-TMF-0012", "paths": 0, "time_limit_s": 10}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let location = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let job = finish(api, &location, &auth).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let result = api
+        .get(job["result_url"].as_str().unwrap(), &auth)
+        .await
+        .body;
+    assert_eq!(result["external_id"], "KZ-TMF-0012");
+    let names: Vec<&str> = result["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["KZ-TMF-0012.html", "KZ-TMF-0012.pdf"]);
+    let files = format!("/api/v1/jobs/{}/files", job["id"]);
+    let pdf = api.get(&format!("{files}/KZ-TMF-0012.pdf"), &auth).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(
+        pdf.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(pdf.text.starts_with("%PDF"));
+    assert_eq!(
+        result["files"][1]["bytes"].to_string(),
+        pdf.headers[header::CONTENT_LENGTH].to_str().unwrap()
+    );
+    let html = api.get(&format!("{files}/KZ-TMF-0012.html"), &auth).await;
+    assert!(html.text.contains("KZ-TMF-0012") && html.text.contains("<svg"));
+    assert!(html.headers.contains_key(header::CONTENT_SECURITY_POLICY));
+    let r = api
+        .get(&format!("{files}/KZ-TMF-0012.pdf"), &as_viewer)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = api.get(&format!("{files}/KZ-TMF-0012.pdf"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = api.get(&format!("{files}/other.pdf"), &auth).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
 /// The database is set up, and torn down, outside the async runtime: the synchronous
 /// PostgreSQL client refuses to run inside one (the server calls it on blocking threads).
 fn runtime() -> tokio::runtime::Runtime {
@@ -903,4 +1160,5 @@ on_both_backends!(
     delete_is_soft_and_audited: true,
     valuation_runs_as_a_job_and_is_stored: true,
     problems_docs_and_ui: true,
+    plans_rank_schedule_and_report: true,
 );

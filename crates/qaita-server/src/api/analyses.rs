@@ -148,7 +148,9 @@ pub struct ValuationRequest {
     pub seed: Option<u64>,
 }
 
-fn parse_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, Problem> {
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned + Default>(
+    body: &[u8],
+) -> Result<T, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -160,7 +162,7 @@ fn parse_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T
     })
 }
 
-fn accepted(view: &JobView) -> Response {
+pub(crate) fn accepted(view: &JobView) -> Response {
     let mut response = json(view);
     *response.status_mut() = StatusCode::ACCEPTED;
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/jobs/{}", view.id)) {
@@ -426,8 +428,18 @@ pub async fn job(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let _ = state;
-    let id = job_id(&id)?;
+    let (_, view) = visible_job(&state, &caller, &id)?;
+    Ok(json(&view))
+}
+
+/// The job `id` if the caller may see it: its owner, or an admin (others get 404, so job
+/// numbers reveal nothing).
+pub(crate) fn visible_job(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(u64, JobView), Problem> {
+    let id = job_id(id)?;
     let user = caller
         .user
         .as_ref()
@@ -437,7 +449,7 @@ pub async fn job(
         .view(id)
         .filter(|v| v.owner == user.username || user.role >= Role::Admin)
         .ok_or_else(|| Problem::not_found(format!("no job {id}")))?;
-    Ok(json(&view))
+    Ok((id, view))
 }
 
 fn job_id(text: &str) -> Result<u64, Problem> {
@@ -467,16 +479,7 @@ pub async fn job_result(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let id = job_id(&id)?;
-    let user = caller
-        .user
-        .as_ref()
-        .ok_or_else(|| Problem::unauthorized("log in to see jobs"))?;
-    let view = state
-        .jobs()
-        .view(id)
-        .filter(|v| v.owner == user.username || user.role >= Role::Admin)
-        .ok_or_else(|| Problem::not_found(format!("no job {id}")))?;
+    let (id, view) = visible_job(&state, &caller, &id)?;
     match state.jobs().result(id) {
         Some(result) => Ok(json(&result)),
         None => Err(Problem::conflict(match &view.error {

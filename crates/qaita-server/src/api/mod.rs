@@ -4,6 +4,7 @@
 mod admin;
 mod analyses;
 mod data;
+mod plan;
 mod session;
 mod tmfs;
 
@@ -38,6 +39,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(analyses::start_policy_run))
         .routes(routes!(analyses::job))
         .routes(routes!(analyses::job_result))
+        .routes(routes!(plan::job_file))
+        .routes(routes!(plan::ranking))
+        .routes(routes!(plan::roadmap))
+        .routes(routes!(plan::start_schedule))
+        .routes(routes!(plan::start_scenarios))
+        .routes(routes!(plan::start_report))
         .routes(routes!(data::stats))
         .routes(routes!(data::proximity))
         .routes(routes!(data::vocab))

@@ -65,7 +65,8 @@ pub struct PageQuery {
     offset: Option<i64>,
 }
 
-fn vocab<T: std::str::FromStr>(
+/// A query parameter parsed with `FromStr`; a bad value becomes a problem naming it.
+pub(crate) fn vocab<T: std::str::FromStr>(
     params: &Params,
     name: &str,
     errors: &mut Vec<FieldProblem>,
