@@ -487,7 +487,7 @@ pub fn scheduled_scenarios(config: &NationalStockConfig) -> usize {
 
 /// `qaita scenario --json` and the result of `POST /plan/scenarios`.
 pub fn scenarios_document(plan: &PlanData, scenarios: &Scenarios) -> Value {
-    json!({"made_from": plan.made_from(), "scenarios": scenarios})
+    json!({"made_from": plan.made_from(), "label": plan.label(), "scenarios": scenarios})
 }
 
 /// Planning data files (bundled unless replaced).
