@@ -7,7 +7,7 @@
 //   DIST=path node mock/server.mjs        # serve another build
 //
 // Prints "listening on http://HOST:PORT" on stdout once it accepts connections. State (sessions,
-// edits, history) lives in memory and is lost on exit.
+// edits, history, planning jobs) lives in memory and is lost on exit.
 import { createServer } from 'node:http';
 import { readFileSync, readdirSync, existsSync, statSync, createReadStream } from 'node:fs';
 import { join, dirname, resolve, extname, normalize, sep } from 'node:path';
@@ -36,6 +36,19 @@ const estimates = jsonDir('resource-estimates');
 const stats = readJson(join(FIX, 'stats.json'));
 const proximity = readJson(join(FIX, 'proximity.json'));
 const importReport = readJson(join(FIX, 'import-report.json'));
+// Planning: `qaita rank|roadmap|schedule|scenario --json` and `report national|tmf` (see
+// mock/make-plan-fixtures.mjs).
+const PLAN = join(FIX, 'plan');
+const plan = {
+  ranking: readJson(join(PLAN, 'ranking.json')),
+  roadmap: readJson(join(PLAN, 'roadmap.json')),
+  schedule: readJson(join(PLAN, 'schedule.json')),
+  scenarios: readJson(join(PLAN, 'scenarios.json')),
+};
+const REPORT_FILES = {
+  national: ['national.html', 'national.pdf'],
+  'KZ-TMF-0012': ['KZ-TMF-0012.html', 'KZ-TMF-0012.pdf'],
+};
 let nextAuditId = Math.max(0, ...[...histories.values()].flat().map((e) => e.id)) + 1;
 
 // Label tables of crates/qaita-model/src/vocab.rs (code, en, ru, kk).
@@ -284,6 +297,202 @@ function multipart(req, body) {
   return parts;
 }
 
+// ---------------------------------------------------------------- planning
+// Query options of GET plan/ranking and plan/roadmap besides the list filters.
+function planOptions(q, extra = {}) {
+  const errors = [];
+  const bool = (name) => {
+    const v = q.get(name);
+    if (v === null) return undefined;
+    if (v === 'true' || v === 'false') return v === 'true';
+    errors.push({ field: name, reason: 'expected true or false' });
+  };
+  const int = (name, min, max) => {
+    const v = q.get(name);
+    if (v === null) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) errors.push({ field: name, reason: `expected an integer ${min}..${max}` });
+    return n;
+  };
+  const out = { stability: bool('stability') ?? true, stored_only: bool('stored_only') ?? false, paths: int('paths', 0, 100000) ?? 2000, seed: int('seed', 0, Number.MAX_SAFE_INTEGER) ?? 1 };
+  if (extra.part) {
+    out.part = q.get('part') || 'all';
+    if (!['all', 'residential', 'rare_metals'].includes(out.part)) errors.push({ field: 'part', reason: 'expected all, residential or rare_metals' });
+  }
+  return { out, errors };
+}
+function planFilters(q, extra) {
+  let f = {};
+  const errors = [];
+  try { f = parseFilters(q, false); } catch (e) { if (e instanceof Problem) errors.push(...e.errors); else throw e; }
+  const o = planOptions(q, extra);
+  errors.push(...o.errors);
+  if (errors.length) throw new Problem(400, 'Bad request', 'invalid query parameters', errors);
+  const keys = Object.keys(f);
+  return { f, o: o.out, filtered: keys.length > 0, ids: new Set([...tmfs.values()].filter((d) => matches(d, f)).map((d) => d.id)) };
+}
+const withCount = (madeFrom, n) => madeFrom.replace(/; \d+ TMFs;/, `; ${n} TMFs;`);
+
+// The fixture ranking restricted to the TMFs that match (the mock neither renormalises nor
+// re-ranks: the real server ranks the subset afresh).
+function rankingFor(q) {
+  const { o, filtered, ids } = planFilters(q);
+  const out = structuredClone(plan.ranking);
+  if (filtered) {
+    out.ranking.rows = out.ranking.rows.filter((r) => ids.has(r.id));
+    out.ranking.rows.forEach((r, i) => (r.rank = i + 1));
+    out.made_from = withCount(out.made_from, ids.size);
+  }
+  if (!o.stability) {
+    out.ranking.stability = null;
+    for (const r of out.ranking.rows) r.stability = null;
+  }
+  return out;
+}
+function roadmapFor(q) {
+  const { o, filtered, ids } = planFilters(q, { part: true });
+  const out = structuredClone(plan.roadmap);
+  if (filtered) {
+    out.made_from = withCount(out.made_from, ids.size);
+    const p = out.residential;
+    p.rows = p.rows.filter((r) => ids.has(r.id));
+    p.rows.forEach((r, i) => (r.order = i + 1));
+    p.net_total_usd = p.rows.reduce((a, r) => a + (r.net_usd ?? 0), 0);
+    p.reprocess_count = p.rows.filter((r) => r.option === 'reprocess').length;
+    p.relocate_count = p.rows.filter((r) => r.option === 'relocate').length;
+    p.population_at_risk_total = p.rows.reduce((a, r) => a + r.population_at_risk, 0);
+    p.tonnes_total = p.rows.reduce((a, r) => a + (r.tonnage_t ?? 0), 0);
+    const rm = out.rare_metals;
+    rm.candidates = rm.candidates.filter((c) => ids.has(c.id));
+    for (const total of rm.totals) {
+      const by = {};
+      let sum = 0;
+      let n = 0;
+      for (const id of ids) {
+        const v = tmfs.get(id).derived?.contained_t?.[total.commodity];
+        if (v > 0) { by[tmfs.get(id).region] = (by[tmfs.get(id).region] ?? 0) + v; sum += v; n += 1; }
+      }
+      Object.assign(total, { contained_t: sum, tmfs: n, by_region: Object.fromEntries(Object.entries(by).sort()) });
+    }
+  }
+  if (o.part === 'residential') out.rare_metals = null;
+  if (o.part === 'rare_metals') out.residential = null;
+  return out;
+}
+
+// Body of POST plan/schedules, plan/scenarios and reports: every member optional, each checked.
+const SCHEDULE_MEMBERS = ['objective', 'budget_musd', 'capacity_mt', 'region_capacity', 'first_year', 'last_year', 'residential_first', 'precedence', 'solver', 'time_limit_s', 'gap', 'include_ongoing', 'stored_only', 'paths', 'seed'];
+async function planBody(req, report) {
+  const raw = (await readBody(req, 1 << 20)).toString('utf8');
+  let b = {};
+  if (raw.trim()) {
+    try { b = JSON.parse(raw); } catch (e) { throw new Problem(400, 'Bad request', 'the JSON body does not fit', [{ field: 'body', reason: String(e.message) }]); }
+  }
+  if (!b || typeof b !== 'object' || Array.isArray(b)) throw new Problem(400, 'Bad request', 'the JSON body does not fit', [{ field: 'body', reason: 'expected a JSON object' }]);
+  const errors = [];
+  const bad = (field, reason) => errors.push({ field, reason });
+  const num = (k, ok, why) => { if (b[k] !== undefined && !(typeof b[k] === 'number' && Number.isFinite(b[k]) && ok(b[k]))) bad(k, why); };
+  const bool = (k) => { if (b[k] !== undefined && typeof b[k] !== 'boolean') bad(k, 'expected true or false'); };
+  // As serde's deny_unknown_fields on the server: the problem names the body.
+  for (const k of Object.keys(b)) if (!SCHEDULE_MEMBERS.includes(k) && !(report && ['report', 'id', 'top'].includes(k))) bad('body', `unknown field \`${k}\``);
+  if (b.objective !== undefined && !['npv', 'tonnes', 'exposure'].includes(b.objective)) bad('objective', `'${b.objective}' is not npv, tonnes or exposure`);
+  if (b.solver !== undefined && !['highs', 'microlp'].includes(b.solver)) bad('solver', `'${b.solver}' is not highs or microlp`);
+  num('budget_musd', (v) => v >= 0, 'must be a non-negative number of million USD');
+  num('capacity_mt', (v) => v >= 0, 'must be a non-negative number of Mt/yr');
+  num('first_year', (v) => Number.isInteger(v) && v >= 2000 && v <= 2100, 'a year from 2000 to 2100');
+  num('last_year', (v) => Number.isInteger(v), 'a year');
+  const first = Number.isInteger(b.first_year) ? b.first_year : 2026;
+  const last = Number.isInteger(b.last_year) ? b.last_year : 2050;
+  if (last < first || last - first >= 60) bad('last_year', `from first_year (${first}) to 60 years later`);
+  num('time_limit_s', (v) => v > 0 && v <= 600, 'seconds, more than 0 and at most 600');
+  num('gap', (v) => v >= 0 && v < 1, 'a fraction from 0 to below 1 (0.01 = 1%)');
+  num('paths', (v) => Number.isInteger(v) && v >= 0 && v <= 20000, 'at most 20000');
+  num('seed', (v) => Number.isInteger(v) && v >= 0, 'expected a non-negative integer');
+  for (const k of ['residential_first', 'include_ongoing', 'stored_only']) bool(k);
+  if (b.region_capacity !== undefined) {
+    if (!b.region_capacity || typeof b.region_capacity !== 'object' || Array.isArray(b.region_capacity)) bad('region_capacity', 'expected an object of region: Mt/yr');
+    else for (const [r, v] of Object.entries(b.region_capacity)) {
+      if (!codes('region').has(r)) bad('region_capacity', `'${r}' is not a known region`);
+      else if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) bad('region_capacity', `${r}: must be a non-negative number of Mt/yr`);
+    }
+  }
+  if (b.precedence !== undefined) {
+    if (!Array.isArray(b.precedence)) bad('precedence', 'expected [[BEFORE, AFTER], ...]');
+    else for (const pair of b.precedence) {
+      if (!Array.isArray(pair) || pair.length !== 2) { bad('precedence', 'expected [[BEFORE, AFTER], ...]'); continue; }
+      for (const id of pair) { try { findTmf(String(id)); } catch { bad('precedence', `no TMF '${id}' among those planned`); } }
+    }
+  }
+  if (report) {
+    if (!['national', 'tmf'].includes(b.report)) bad('report', b.report === undefined ? 'missing: national or tmf' : `'${b.report}' is not national or tmf`);
+    if (b.report === 'tmf' && (b.id === undefined || b.id === null || String(b.id).trim() === '')) bad('id', "give the TMF's registry id or external id");
+    if (b.report === 'national' && b.id !== undefined && b.id !== null) bad('id', 'the national report takes no id');
+    num('top', (v) => Number.isInteger(v) && v >= 1 && v <= 500, 'a whole number from 1 to 500');
+  }
+  if (errors.length) throw new Problem(400, 'Bad request', 'invalid options', errors);
+  return b;
+}
+
+// Jobs: queued for 250 ms, then running (progress grows) until 1 s, then succeeded or failed.
+const jobs = new Map();
+let nextJobId = 1;
+const QUEUED_MS = 250;
+const DONE_MS = 1000;
+function jobView(j) {
+  const age = Date.now() - j.created;
+  const iso = (ms) => new Date(j.created + ms).toISOString();
+  const v = { id: j.id, kind: j.kind, status: 'queued', owner: j.owner, done: 0, total: j.total, created_at: iso(0) };
+  if (age >= QUEUED_MS) {
+    v.status = 'running';
+    v.started_at = iso(QUEUED_MS);
+    v.done = Math.min(j.total - 1, Math.floor(((age - QUEUED_MS) / (DONE_MS - QUEUED_MS)) * j.total));
+  }
+  if (age >= DONE_MS) {
+    v.status = j.error ? 'failed' : 'succeeded';
+    v.done = j.error ? v.done : j.total;
+    v.finished_at = iso(DONE_MS);
+    if (j.error) v.error = j.error;
+    else v.result_url = `/api/v1/jobs/${j.id}/result`;
+  }
+  return v;
+}
+function startJob(res, kind, owner, total, result, extra = {}) {
+  const j = { id: nextJobId++, kind, owner, total, created: Date.now(), result, ...extra };
+  jobs.set(j.id, j);
+  return send(res, 202, jobView(j), { Location: `/api/v1/jobs/${j.id}` });
+}
+function findJob(req, idText) {
+  const s = session(req);
+  if (!s) throw new Problem(401, 'Unauthorized', 'log in to see jobs');
+  if (!/^\d+$/.test(idText)) throw new Problem(400, 'Bad request', 'invalid path', [{ field: 'id', reason: 'expected a job number' }]);
+  const j = jobs.get(Number(idText));
+  if (!j || (j.owner !== s.user.username && s.user.role !== 'admin')) throw new Problem(404, 'Not found', `no job ${idText}`);
+  return j;
+}
+function finished(j) {
+  const v = jobView(j);
+  if (v.status !== 'succeeded') throw new Problem(409, 'Conflict', v.error ? `job ${j.id} failed: ${v.error}` : `job ${j.id} is ${v.status}; poll /api/v1/jobs/${j.id}`);
+  return v;
+}
+function reportResult(kind, externalId) {
+  const files = REPORT_FILES[kind === 'national' ? 'national' : externalId];
+  if (!files) return { error: `the mock holds only KZ-TMF-0012's fact sheet, not ${externalId}'s` };
+  return {
+    result: {
+      report: kind,
+      external_id: kind === 'national' ? null : externalId,
+      made_from: plan.ranking.made_from,
+      label: plan.ranking.label,
+      files: files.map((name) => ({
+        name,
+        content_type: name.endsWith('.pdf') ? 'application/pdf' : 'text/html; charset=utf-8',
+        bytes: statSync(join(PLAN, 'reports', name)).size,
+      })),
+    },
+    files: Object.fromEntries(files.map((name) => [name, join(PLAN, 'reports', name)])),
+  };
+}
+
 // ---------------------------------------------------------------- routes
 const EDITABLE = ['name', 'name_kk', 'name_ru', 'operator', 'owner', 'status', 'legal_class', 'hazard_notes'];
 
@@ -381,8 +590,53 @@ async function api(req, res, url) {
     return send(res, 200, d, { ETag: `"${d.version}"` });
   }
 
+  if (req.method === 'POST' && (path === '/api/v1/plan/schedules' || path === '/api/v1/plan/scenarios')) {
+    const s = requireWrite(req, 'analyst');
+    planFilters(q);
+    await planBody(req, false);
+    return path.endsWith('schedules')
+      ? startJob(res, 'schedule', s.user.username, 3, plan.schedule)
+      : startJob(res, 'scenarios', s.user.username, 4, plan.scenarios);
+  }
+  if (req.method === 'POST' && path === '/api/v1/reports') {
+    const s = requireWrite(req, 'analyst');
+    planFilters(q);
+    const b = await planBody(req, true);
+    let externalId = null;
+    if (b.report === 'tmf') {
+      try { externalId = findTmf(String(b.id).trim()).external_id; } catch { throw new Problem(400, 'Bad request', 'invalid report options', [{ field: 'id', reason: `no TMF '${b.id}'` }]); }
+    }
+    const r = reportResult(b.report, externalId);
+    return startJob(res, 'report', s.user.username, 6, r.result ?? null, { files: r.files, error: r.error });
+  }
+
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new Problem(405, 'Method not allowed', `${req.method} ${path}`);
   requireRead(req);
+
+  if (path === '/api/v1/plan/ranking') return send(res, 200, rankingFor(q));
+  if (path === '/api/v1/plan/roadmap') return send(res, 200, roadmapFor(q));
+  if ((r = m(/^\/api\/v1\/jobs\/([^/]+)$/))) return send(res, 200, jobView(findJob(req, r[1])));
+  if ((r = m(/^\/api\/v1\/jobs\/([^/]+)\/result$/))) {
+    const j = findJob(req, r[1]);
+    finished(j);
+    return send(res, 200, j.result);
+  }
+  if ((r = m(/^\/api\/v1\/jobs\/([^/]+)\/files\/([^/]+)$/))) {
+    const j = findJob(req, r[1]);
+    finished(j);
+    const name = decodeURIComponent(r[2]);
+    const file = j.files?.[name];
+    if (!file) throw new Problem(404, 'Not found', `job ${j.id} has no file '${name}'`);
+    const pdf = name.endsWith('.pdf');
+    res.writeHead(200, {
+      'Content-Type': pdf ? 'application/pdf' : 'text/html; charset=utf-8',
+      'Content-Length': statSync(file).size,
+      'Content-Disposition': `${pdf ? 'attachment' : 'inline'}; filename="${name}"`,
+      'Cache-Control': 'no-store',
+    });
+    if (req.method === 'HEAD') return res.end();
+    return createReadStream(file).pipe(res);
+  }
 
   if (path === '/api/v1/tmfs') {
     const f = parseFilters(q, true);

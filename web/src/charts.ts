@@ -7,6 +7,7 @@ import {
   Chart,
   DoughnutController,
   ArcElement,
+  Filler,
   Legend,
   LinearScale,
   LineController,
@@ -18,7 +19,7 @@ import {
 } from 'chart.js';
 import { numLocale } from './format';
 
-Chart.register(BarController, BarElement, CategoryScale, DoughnutController, ArcElement, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip);
+Chart.register(BarController, BarElement, CategoryScale, DoughnutController, ArcElement, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip);
 Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
 Chart.defaults.color = '#333';
 Chart.defaults.animation = false;

@@ -8,7 +8,9 @@ import { h, replace } from './dom';
 import { t, tMaybe, type Key } from './i18n';
 import { date, num, pct, quantity, sig, tonnes, usd } from './format';
 import { emit, hasRole, label, tmfName, vocabTerms } from './state';
-import type { Figure, ResourceEstimate, Tmf, Valuation, ValuationSummary } from './types';
+import { jobLine, jobState } from './plan-common';
+import { reportBody, reportFiles, runReport } from './plan-reports';
+import type { Figure, ReportResult, ResourceEstimate, Tmf, Valuation, ValuationSummary } from './types';
 
 let el: HTMLElement;
 let currentId: number | null = null;
@@ -18,6 +20,10 @@ let estimateFull = false;
 let valuation: Valuation | null = null;
 let flash: { kind: 'ok' | 'error'; text: string; reload?: boolean; invalid?: string[] } | null = null;
 let seq = 0;
+/** The fact-sheet job of the TMF shown (analysts): kept while the same TMF stays open. */
+let factSheet = jobState<ReportResult>();
+let factSheetFor: number | null = null;
+let factSheetSeq = 0;
 let onClose: () => void = () => {};
 let onShow: (doc: Tmf) => void = () => {};
 
@@ -40,6 +46,11 @@ export async function openDrawer(id: number): Promise<void> {
   const my = ++seq;
   currentId = id;
   flash = null;
+  if (factSheetFor !== id) {
+    factSheet = jobState<ReportResult>();
+    factSheetFor = id;
+    factSheetSeq++;
+  }
   el.hidden = false;
   el.dataset.id = String(id);
   el.dataset.state = 'loading';
@@ -146,6 +157,7 @@ function render(): void {
     valuationSection(d),
     proximitySection(d),
     h('section', null, h('a', { href: `#/history/${d.id}`, testid: 'history-link', class: 'button-link' }, `${t('d_history')} →`)),
+    factSheetSection(d),
     editSection(d),
   );
   replace(el, header(d), body);
@@ -423,6 +435,35 @@ function proximitySection(d: Tmf): HTMLElement {
         )
       : null,
     h('p', { class: 'muted small' }, t('geonames')),
+  );
+}
+
+// ------------------------------------------------------------------ fact sheet (analysts)
+function factSheetSection(d: Tmf): HTMLElement | null {
+  if (!hasRole('analyst')) return null;
+  const s = factSheet;
+  const start = () => {
+    const my = ++factSheetSeq;
+    const id = d.id;
+    // Only this section is redrawn on each poll, so the drawer keeps its scroll position.
+    const update = () => {
+      if (currentId !== id || factSheet !== s || !doc) return;
+      const old = el.querySelector('[data-testid="drawer-factsheet-section"]');
+      const next = factSheetSection(doc);
+      if (old && next) old.replaceWith(next);
+    };
+    // The schedule options set on Plan › Reports apply (the fact sheet places the TMF in the schedule).
+    const { body } = reportBody('tmf', d.external_id);
+    void runReport(s, body, update, () => my === factSheetSeq && factSheet === s, false);
+  };
+  return h(
+    'section',
+    { testid: 'drawer-factsheet-section', dataset: { state: s.running ? 'running' : s.result ? 'ready' : s.error ? 'error' : 'idle' } },
+    h('h3', null, t('rp_factsheet')),
+    h('p', { class: 'muted small' }, t('rp_factsheet_help')),
+    h('button', { type: 'button', testid: 'drawer-factsheet', disabled: s.running, onclick: start }, s.running ? t('pl_running') : t('rp_factsheet_run')),
+    jobLine(s, 'drawer-factsheet-status'),
+    reportFiles(s, 'drawer-factsheet-file'),
   );
 }
 

@@ -62,3 +62,10 @@ export function quantity(value: number, unit: string): string {
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 1 ? 2 : 4;
   return `${num(value, digits)} ${unit}`;
 }
+/** A file size: 812 B, 34.5 kB, 1.2 MB. */
+export function bytes(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return t('none');
+  if (v < 1000) return `${num(v)} ${t('u_B')}`;
+  if (v < 1e6) return `${sig(v / 1e3, 3)} ${t('u_kB')}`;
+  return `${sig(v / 1e6, 3)} ${t('u_MB')}`;
+}

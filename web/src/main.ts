@@ -9,17 +9,19 @@ import { loadHistory, mountHistory, render as renderHistory } from './history';
 import { LANGS, lang, onLangChange, setLang, t, type Lang } from './i18n';
 import { mountImport, render as renderImport } from './importer';
 import { mountLogin, render as renderLogin, setLoginMessage } from './login';
+import { mountPlan, planDataChanged, planTab, renderPlan, showPlan, type PlanTab } from './plan';
 import { focusOnMap, mountMap, refreshMap, renderChrome, resizeMap, selectOnMap } from './map';
 import { emit, loadAllFeatures, loadStats, on, roleLabel, state } from './state';
 import { loadTable, mountTable, render as renderTable, resetPaging } from './table';
 import type { Vocab } from './types';
 
-type View = 'map' | 'table' | 'dashboard' | 'import' | 'login' | 'history';
-const VIEWS: View[] = ['map', 'table', 'dashboard', 'import', 'login', 'history'];
-const NAV: { view: View; key: 'nav_map' | 'nav_table' | 'nav_dashboard' | 'nav_import' }[] = [
+type View = 'map' | 'table' | 'dashboard' | 'plan' | 'import' | 'login' | 'history';
+const VIEWS: View[] = ['map', 'table', 'dashboard', 'plan', 'import', 'login', 'history'];
+const NAV: { view: View; key: 'nav_map' | 'nav_table' | 'nav_dashboard' | 'nav_plan' | 'nav_import' }[] = [
   { view: 'map', key: 'nav_map' },
   { view: 'table', key: 'nav_table' },
   { view: 'dashboard', key: 'nav_dashboard' },
+  { view: 'plan', key: 'nav_plan' },
   { view: 'import', key: 'nav_import' },
 ];
 
@@ -84,18 +86,20 @@ async function doLogout(): Promise<void> {
 }
 
 // ------------------------------------------------------------------ router
-function parseHash(): { view: View; id: number | null } {
+function parseHash(): { view: View; id: number | null; tab: PlanTab } {
   const parts = location.hash.replace(/^#\/?/, '').split('/');
   const view = parts[0] as View | 'tmf';
-  if (view === 'tmf' && /^\d+$/.test(parts[1] || '')) return { view: 'map', id: Number(parts[1]) };
-  if (view === 'history' && /^\d+$/.test(parts[1] || '')) return { view: 'history', id: Number(parts[1]) };
-  return { view: VIEWS.includes(view as View) && view !== 'history' ? (view as View) : 'map', id: null };
+  const tab = planTab(view === 'plan' ? parts[1] : undefined);
+  if (view === 'tmf' && /^\d+$/.test(parts[1] || '')) return { view: 'map', id: Number(parts[1]), tab };
+  if (view === 'history' && /^\d+$/.test(parts[1] || '')) return { view: 'history', id: Number(parts[1]), tab };
+  return { view: VIEWS.includes(view as View) && view !== 'history' ? (view as View) : 'map', id: null, tab };
 }
 
 function route(): void {
-  const { view, id } = parseHash();
+  const { view, id, tab } = parseHash();
   if (!booted && view !== 'login') return;
   show(view);
+  if (view === 'plan') showPlan(tab);
   if (view === 'map' && id !== null && location.hash.startsWith('#/tmf/')) void openDrawer(id);
   if (view === 'history' && id !== null) {
     historyId = id;
@@ -143,6 +147,7 @@ on('tmf-updated', () => {
   void loadStats(true).catch(() => undefined);
   void refreshMap();
   dirty.dashboard = true;
+  planDataChanged();
   if (currentView === 'table') void loadTable();
   else dirty.table = true;
   if (currentView === 'history' && historyId !== null) void loadHistory(historyId);
@@ -150,6 +155,7 @@ on('tmf-updated', () => {
 on('session', () => {
   renderHeader();
   rerenderDrawer();
+  renderPlan();
   if (currentView === 'import') renderImport();
 });
 onLangChange(() => {
@@ -160,6 +166,7 @@ onLangChange(() => {
   renderDashboard();
   renderImport();
   renderHistory();
+  renderPlan();
   if (currentView === 'login') renderLogin();
   rerenderDrawer();
   emit('lang');
@@ -187,6 +194,7 @@ mountHistory(viewEls.history, (id) => {
   location.hash = '#/map';
   void openDrawer(id);
 });
+mountPlan(viewEls.plan, openTmf);
 mountImport(viewEls.import);
 mountLogin(viewEls.login, () => {
   const target = returnTo.startsWith('#/login') ? '#/map' : returnTo;

@@ -232,3 +232,281 @@ export interface ImportReport {
   dry_run?: boolean;
   changes?: unknown[];
 }
+
+// ------------------------------------------------------------------ planning (GET plan/*, plan jobs)
+// The JSON the CLI prints with --json (crates/qaita-plan: rank, removal, roadmap, scenario,
+// schedule); the server answers the same documents.
+export interface DataSource {
+  source: string;
+  date: string;
+  confidence: string;
+  illustrative?: boolean;
+  note?: string | null;
+}
+export type PlanGroup = 'economic' | 'exposure' | 'hazard' | 'strategic' | 'confidence' | 'legal';
+export interface RankPart {
+  group: string;
+  indicator: string;
+  raw: number | null;
+  score: number;
+  weight: number;
+  contribution: number;
+}
+export type ConsequenceClass = 'low' | 'significant' | 'high' | 'very_high' | 'extreme';
+export interface Hazard {
+  index: number;
+  factors: [string, number][];
+  population_at_risk: number;
+  consequence_class: ConsequenceClass;
+}
+export interface RankStability {
+  rank_p05: number;
+  rank_p50: number;
+  rank_p95: number;
+  top_probability: number;
+}
+export interface RankRow {
+  rank: number;
+  id: number;
+  external_id: string;
+  name: string;
+  region: string;
+  kind: string;
+  score: number;
+  groups: Partial<Record<PlanGroup, number>> & Record<string, number>;
+  parts: RankPart[];
+  hazard: Hazard;
+  stability: RankStability | null;
+}
+export interface StabilitySummary {
+  draws: number;
+  perturbation: number;
+  seed: number;
+  top: number;
+  spearman_mean: number;
+  spearman_min: number;
+  top_overlap_mean: number;
+}
+export interface Ranking {
+  rows: RankRow[];
+  /** [group, indicator, weight (sums to 1), normalisation] */
+  weights: [string, string, number, string][];
+  stability: StabilitySummary | null;
+  notes: string[];
+  provenance: DataSource;
+}
+export interface PlanLabelled {
+  made_from: string;
+  label: string;
+}
+export interface RankingResponse extends PlanLabelled {
+  ranking: Ranking;
+}
+
+export type RemovalOption = 'reprocess' | 'relocate' | 'unknown';
+export interface RemovalRow {
+  order: number;
+  id: number;
+  external_id: string;
+  name: string;
+  settlement: string | null;
+  inside_settlement: boolean;
+  edge_distance_km: number | null;
+  population_at_risk: number;
+  hazard_index: number;
+  consequence_class: ConsequenceClass;
+  exposure_score: number;
+  urgency: number;
+  tonnage_t: number | null;
+  reprocess_npv_usd: number | null;
+  relocation_cost_usd: number | null;
+  option: RemovalOption;
+  net_usd: number | null;
+  national_rank: number;
+}
+export interface RemovalProgramme {
+  rows: RemovalRow[];
+  near_km: number;
+  net_total_usd: number;
+  reprocess_count: number;
+  relocate_count: number;
+  population_at_risk_total: number;
+  tonnes_total: number;
+  provenance: DataSource;
+}
+export interface CommodityTotal {
+  commodity: string;
+  rare_earth: boolean;
+  contained_t: number;
+  tmfs: number;
+  by_region: Record<string, number>;
+}
+export interface RoadmapPhase {
+  name: string;
+  from_year: number;
+  to_year: number;
+}
+export interface RoadmapCandidate {
+  id: number;
+  external_id: string;
+  name: string;
+  region: string;
+  kind: string;
+  commodities: Record<string, number>;
+  route: string;
+  trl: number;
+  delay_years: number;
+  delay_reasons: string[];
+  phases: RoadmapPhase[];
+  production_from: number;
+  national_rank: number | null;
+}
+export interface Roadmap {
+  totals: CommodityTotal[];
+  candidates: RoadmapCandidate[];
+  provenance: DataSource;
+}
+export interface RoadmapResponse extends PlanLabelled {
+  residential: RemovalProgramme | null;
+  rare_metals: Roadmap | null;
+}
+
+export type Objective = 'npv' | 'tonnes' | 'exposure';
+export interface ScheduleSettings {
+  first_year: number;
+  last_year: number;
+  annual_budget_usd: number;
+  regional_capacity_tpa: Record<string, number>;
+  default_capacity_tpa: number;
+  discount_rate: number;
+  objective: Objective;
+  residential_first: boolean;
+  precedence: [number, number][];
+  solver: 'highs' | 'microlp';
+  time_limit_s: number;
+  mip_rel_gap: number;
+  solver_log?: boolean;
+}
+export interface ScheduleStart {
+  id: number;
+  external_id: string;
+  region: string;
+  year: number;
+  capex_usd: number;
+  objective_value: number;
+}
+export interface Schedule {
+  method: string;
+  starts: ScheduleStart[];
+  objective: Objective;
+  objective_value: number;
+  capex_by_year: Record<string, number>;
+  tonnes_by_year: Record<string, number>;
+  regional_tonnes: Record<string, Record<string, number>>;
+}
+export interface Comparison {
+  greedy: Schedule;
+  milp: Schedule;
+  solver: string;
+  status: string;
+  gap: number;
+  bound: number | null;
+  solve_seconds: number;
+  greedy_seconds: number;
+  variables: number;
+  constraints: number;
+  improvement_over_greedy: number | null;
+  violations: string[];
+}
+export interface ScheduleResult extends PlanLabelled {
+  settings: ScheduleSettings;
+  projects: number;
+  comparison: Comparison;
+}
+
+export interface StockFigure {
+  value_bn_t: number;
+  year: number;
+  source: string;
+  date: string;
+  confidence: string;
+}
+export interface ScenarioYear {
+  year: number;
+  share: number;
+  generation_t: [number, number, number];
+  reprocessed_t: [number, number, number];
+  projects_t: number;
+  stock_t: [number, number, number];
+}
+export interface ScenarioResult {
+  name: string;
+  label: string;
+  years: ScenarioYear[];
+  reprocessed_total_t: number;
+  projects_total_t: number;
+}
+export interface Scenarios {
+  base_year: number;
+  end_year: number;
+  start_stock_estimates: [number, StockFigure][];
+  start_stock_t: [number, number, number];
+  generation: { low: number; base: number; high: number; source: string; date: string; confidence: string };
+  reprocessed_share: { value: number; source: string; date: string; confidence: string; note?: string | null };
+  results: ScenarioResult[];
+  provenance: DataSource;
+}
+export interface ScenariosResult {
+  made_from: string;
+  label?: string;
+  scenarios: Scenarios;
+}
+
+export interface ReportFile {
+  name: string;
+  content_type: string;
+  bytes: number;
+}
+export interface ReportResult extends PlanLabelled {
+  report: 'national' | 'tmf';
+  external_id: string | null;
+  files: ReportFile[];
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export interface JobView {
+  id: number;
+  kind: string;
+  status: JobStatus;
+  owner: string;
+  done: number;
+  total: number;
+  created_at: string;
+  started_at?: string;
+  finished_at?: string;
+  error?: string;
+  result_url?: string;
+}
+/** Body of POST plan/schedules, plan/scenarios and reports (every member optional). */
+export interface ScheduleOptions {
+  objective?: Objective;
+  budget_musd?: number;
+  capacity_mt?: number;
+  region_capacity?: Record<string, number>;
+  first_year?: number;
+  last_year?: number;
+  residential_first?: boolean;
+  precedence?: [string, string][];
+  solver?: 'highs' | 'microlp';
+  time_limit_s?: number;
+  gap?: number;
+  include_ongoing?: boolean;
+  stored_only?: boolean;
+  paths?: number;
+  seed?: number;
+}
+export interface ReportOptions extends ScheduleOptions {
+  report: 'national' | 'tmf';
+  id?: string;
+  top?: number;
+}

@@ -4,7 +4,8 @@
 //   BASE_URL=http://127.0.0.1:8080 npm test # against a running server (the Rust one later)
 //
 // Needs a build (npm run build) when BASE_URL is unset; this file builds nothing. The server must
-// hold the 78 demo TMFs and the users viewer/viewer-pass and editor/editor-pass. Screenshots go to
+// hold the 78 demo TMFs with their valuations and KZ-TMF-0012's estimate (scripts/demo-db.sh) and
+// the users viewer/viewer-pass, analyst/analyst-pass and editor/editor-pass. Screenshots go to
 // test-results/. CHROMIUM overrides /usr/bin/chromium.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,8 @@ const RESULTS = join(WEB, 'test-results');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const DEMO_TMFS = 78;
 const T = 30_000;
+// Planning jobs on a real server (debug build: MILP, typst) take longer than a page action.
+const JOB_T = 300_000;
 
 let base = process.env.BASE_URL ? process.env.BASE_URL.replace(/\/+$/, '') : '';
 let mock = null; // the mock server we started (stopped by its pid)
@@ -126,6 +129,34 @@ async function uiLogin(username, password) {
   await page.fill(tid('login-password'), password);
   await page.click(tid('login-submit'));
   await page.locator(tid('user-role')).waitFor({ timeout: T });
+}
+
+// Logged-in API calls from the test process (cookie + CSRF token of the session).
+async function apiAs(who, path, opts = {}) {
+  const headers = { 'Content-Type': 'application/json', ...(who ? { Cookie: who.cookie } : {}), ...(who?.token ? { 'X-CSRF-Token': who.token } : {}), ...opts.headers };
+  return api(path, { ...opts, headers });
+}
+const fieldsOf = (res) => (res.body?.errors || []).map((e) => e.field);
+
+// A tab of the plan view once its data (or job) is ready.
+async function planTab(tab) {
+  await page.goto(`${base}/#/plan/${tab}`);
+  await page.locator(tid(`plan-${tab}`)).waitFor({ state: 'visible' });
+}
+async function waitPlanReady(tab, timeout = T) {
+  await page.waitForFunction((x) => document.querySelector(`[data-testid="plan-${x}"]`)?.dataset.state === 'ready', tab, { timeout });
+}
+// The result of the job shown in `scope`, fetched by the page (its session cookie).
+async function jobResultOf(scope, statusId = 'job-status') {
+  const id = await page.locator(`${scope} ${tid(statusId)}`).getAttribute('data-job');
+  assert.ok(id, 'the job id is shown');
+  return page.evaluate(async (i) => (await fetch(`api/v1/jobs/${i}/result`)).json(), id);
+}
+async function downloadPdf(link) {
+  const download = page.waitForEvent('download', { timeout: JOB_T });
+  await link.click();
+  const file = await (await download).path();
+  return readFileSync(file);
 }
 
 async function openTmfByHash(id) {
@@ -422,6 +453,227 @@ describe('Qaita web UI', { concurrency: false }, () => {
     assert.equal(await page.textContent(tid('nav-table')), 'Кесте', 'language kept after reload');
     await page.selectOption(tid('lang-switcher'), 'en');
     assert.equal(await page.textContent(tid('nav-table')), 'Table');
+    await page.click(tid('logout'));
+    await page.locator(tid('login-link')).waitFor();
+  });
+
+  it('the plan ranking lists every ranked TMF like plan/ranking, with stability, weights and the label', async () => {
+    const { body } = await api('plan/ranking');
+    const rows = body.ranking.rows;
+    assert.ok(rows.length > 0 && rows.length <= DEMO_TMFS, `${rows.length} ranked`);
+    await page.click(tid('nav-plan'));
+    await page.waitForFunction(() => location.hash.startsWith('#/plan'));
+    await waitPlanReady('ranking');
+    assert.equal(await page.locator(tid('rank-row')).count(), rows.length, 'every ranked TMF');
+    const first = page.locator(tid('rank-row')).first();
+    assert.equal(await first.getAttribute('data-external-id'), rows[0].external_id, 'top row as the API');
+    assert.equal(await first.getAttribute('data-rank'), '1');
+    assert.equal(Number(await first.getAttribute('data-score')), rows[0].score);
+    const order = await page.locator(tid('rank-row')).evaluateAll((els) => els.map((e) => Number(e.dataset.id)));
+    assert.deepEqual(order, rows.map((r) => r.id), 'same order as the API');
+    assert.equal(await page.textContent(`${tid('plan-ranking')} ${tid('plan-label')}`), body.label);
+    assert.match(await page.textContent(`${tid('plan-ranking')} ${tid('plan-made-from')}`), /TMFs/);
+    await page.locator(tid('chart-rank-groups')).waitFor();
+    if (body.ranking.stability) assert.equal(await page.textContent(tid('rank-draws')), body.ranking.stability.draws.toLocaleString('en-GB'));
+    assert.equal(await page.locator(tid('rank-weight-row')).count(), body.ranking.weights.length);
+    assert.ok((await page.textContent(`${tid('plan-ranking')} ${tid('plan-provenance')}`)).includes(body.ranking.provenance.source), 'settings provenance');
+    await shot('20-plan-ranking');
+  });
+
+  it('a ranking row expands into its parts, whose points sum to the score, and opens the TMF', async () => {
+    const { body } = await api('plan/ranking');
+    const top = body.ranking.rows[0];
+    await page.locator(tid('rank-row')).first().click();
+    const explain = page.locator(`${tid('rank-explain')}[data-id="${top.id}"]`);
+    await explain.waitFor();
+    const parts = explain.locator(tid('rank-part'));
+    assert.equal(await parts.count(), top.parts.length);
+    const points = await parts.evaluateAll((els) => els.map((e) => Number(e.dataset.points)));
+    const sum = points.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - top.score) < 1e-9, `parts sum to ${sum}, score ${top.score}`);
+    assert.deepEqual(await parts.evaluateAll((els) => els.map((e) => e.dataset.indicator)), top.parts.map((p) => p.indicator));
+    const missing = top.parts.filter((p) => p.raw === null).length;
+    assert.equal(await explain.locator(`${tid('rank-part')}[data-missing="true"]`).count(), missing);
+    assert.equal(await explain.locator(tid('rank-hazard-factor')).count(), top.hazard.factors.length);
+    await shot('21-plan-ranking-explain');
+    await explain.locator(tid('rank-open-tmf')).click();
+    await page.waitForFunction((i) => {
+      const d = document.querySelector('[data-testid="detail-drawer"]');
+      return d && !d.hidden && d.dataset.id === String(i) && d.dataset.state === 'ready';
+    }, top.id);
+    await page.click(tid('drawer-close'));
+  });
+
+  it('the plan region filter re-queries the ranking (and the API agrees)', async () => {
+    const expected = (await api('plan/ranking?region=karaganda')).body.ranking.rows;
+    assert.ok(expected.length > 0, 'karaganda has ranked TMFs');
+    await page.selectOption(tid('plan-filter-region'), 'karaganda');
+    await page.waitForFunction((n) => document.querySelector('[data-testid="plan-ranking"]')?.dataset.state === 'ready' && document.querySelectorAll('[data-testid="rank-row"]').length === n, expected.length);
+    assert.equal(await page.locator(tid('rank-row')).first().getAttribute('data-external-id'), expected[0].external_id);
+    assert.match(await page.textContent(tid('rank-count')), new RegExp(`\\b${expected.length}\\b`));
+    await page.selectOption(tid('plan-filter-region'), '');
+    const all = (await api('plan/ranking')).body.ranking.rows.length;
+    await page.waitForFunction((n) => document.querySelector('[data-testid="plan-ranking"]')?.dataset.state === 'ready' && document.querySelectorAll('[data-testid="rank-row"]').length === n, all);
+    const bad = await api('plan/ranking?region=atlantis');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers.get('content-type').split(';')[0], 'application/problem+json');
+    assert.ok(fieldsOf(bad).includes('region'), JSON.stringify(bad.body));
+  });
+
+  it('the residential and rare-metal tabs agree with plan/roadmap', async () => {
+    const { body } = await api('plan/roadmap');
+    const p = body.residential;
+    const rm = body.rare_metals;
+    assert.ok(p && rm, 'both programmes by default');
+    await page.click(tid('plan-tab-residential'));
+    await waitPlanReady('residential');
+    const ids = await page.locator(tid('removal-row')).evaluateAll((els) => els.map((e) => Number(e.dataset.id)));
+    assert.deepEqual(ids, p.rows.map((r) => r.id), 'removal programme in the API order');
+    const totals = page.locator(tid('removal-totals'));
+    assert.equal(await totals.getAttribute('data-net-total-usd'), String(p.net_total_usd));
+    assert.equal(await totals.getAttribute('data-reprocess'), String(p.reprocess_count));
+    assert.equal(await totals.getAttribute('data-relocate'), String(p.relocate_count));
+    assert.match(await totals.textContent(), new RegExp(`^${p.rows.length} TMFs`));
+    if (p.rows.length) await page.locator(tid('chart-removal')).waitFor();
+    assert.equal(await page.textContent(`${tid('plan-residential')} ${tid('plan-label')}`), body.label);
+    await page.locator(`${tid('plan-residential')} ${tid('plan-provenance')}`).waitFor();
+    await shot('22-plan-residential');
+
+    await page.click(tid('plan-tab-rare-metals'));
+    await waitPlanReady('rare-metals');
+    const cands = await page.locator(tid('rare-candidate-row')).evaluateAll((els) => els.map((e) => Number(e.dataset.id)));
+    assert.deepEqual(cands, rm.candidates.map((c) => c.id), 'candidates in the API order');
+    const commodities = await page.locator(tid('rare-total-row')).evaluateAll((els) => els.map((e) => e.dataset.commodity));
+    assert.deepEqual(commodities, rm.totals.filter((x) => x.contained_t > 0).map((x) => x.commodity));
+    const phases = rm.candidates.reduce((a, c) => a + c.phases.length, 0);
+    assert.equal(await page.locator(tid('rare-phase')).count(), phases);
+    const first = rm.totals.find((x) => x.contained_t > 0);
+    if (first) assert.equal(await page.locator(`${tid('rare-total-row')}[data-commodity="${first.commodity}"] ${tid('rare-region')}`).count(), Object.keys(first.by_region).length);
+    if (rm.candidates.length) await page.locator(tid('chart-rare-timeline')).waitFor();
+    await shot('23-plan-rare-metals');
+
+    const part = await api('plan/roadmap?part=residential');
+    assert.equal(part.status, 200);
+    assert.equal(part.body.rare_metals, null);
+    assert.equal(part.body.residential.rows.length, p.rows.length);
+    const bad = await api('plan/roadmap?part=everything');
+    assert.equal(bad.status, 400);
+    assert.ok(fieldsOf(bad).includes('part'), JSON.stringify(bad.body));
+  });
+
+  it('planning jobs need an analyst: the Run buttons are disabled for guests and viewers, the API says 401 / 403 / 400', async () => {
+    const body = JSON.stringify({ time_limit_s: 5 });
+    assert.equal((await apiAs(null, 'plan/schedules', { method: 'POST', body })).status, 401, 'anonymous');
+    assert.equal((await apiAs(null, 'jobs/1')).status, 401, 'anonymous job');
+    const viewer = await apiLogin('viewer', 'viewer-pass');
+    assert.equal((await apiAs(viewer, 'plan/schedules', { method: 'POST', body })).status, 403, 'viewer');
+    assert.equal((await apiAs(viewer, 'plan/scenarios', { method: 'POST', body })).status, 403, 'viewer');
+    assert.equal((await apiAs(viewer, 'reports', { method: 'POST', body: JSON.stringify({ report: 'national' }) })).status, 403, 'viewer');
+    const analyst = await apiLogin('analyst', 'analyst-pass');
+    assert.equal((await apiAs({ cookie: analyst.cookie }, 'plan/schedules', { method: 'POST', body })).status, 403, 'no CSRF token');
+    for (const [path, b, field] of [
+      ['plan/schedules', { objective: 'happiness' }, 'objective'],
+      ['plan/schedules', { budget_musd: -5 }, 'budget_musd'],
+      ['plan/scenarios', { solver: 'abacus' }, 'solver'],
+      ['reports', { report: 'weekly' }, 'report'],
+      ['reports', { report: 'tmf' }, 'id'],
+    ]) {
+      const res = await apiAs(analyst, path, { method: 'POST', body: JSON.stringify(b) });
+      assert.equal(res.status, 400, `${path} ${JSON.stringify(b)}`);
+      assert.ok(fieldsOf(res).includes(field), `${path}: ${JSON.stringify(res.body)}`);
+    }
+
+    await planTab('schedule');
+    assert.equal(await page.isDisabled(tid('schedule-run')), true, 'guest');
+    await page.locator(`${tid('plan-schedule')} ${tid('run-hint')}`).waitFor();
+    await uiLogin('viewer', 'viewer-pass');
+    await planTab('schedule');
+    assert.equal(await page.isDisabled(tid('schedule-run')), true, 'viewer');
+    await page.click(tid('plan-tab-scenarios'));
+    assert.equal(await page.isDisabled(tid('scenarios-run')), true, 'viewer');
+    await page.click(tid('plan-tab-reports'));
+    assert.equal(await page.isDisabled(tid('report-national')), true, 'viewer');
+    assert.equal(await page.isDisabled(tid('report-tmf')), true, 'viewer');
+    await shot('24-plan-viewer-disabled');
+    await page.click(tid('logout'));
+    await page.locator(tid('login-link')).waitFor();
+  });
+
+  it('an analyst runs a schedule job and sees MILP against greedy, the gap and no violation', async () => {
+    await uiLogin('analyst', 'analyst-pass');
+    await planTab('schedule');
+    const form = tid('schedule-form');
+    await page.fill(`${form} ${tid('opt-time-limit-s')}`, '10');
+    await page.fill(`${form} ${tid('opt-budget-musd')}`, '300');
+    await page.click(tid('schedule-run'));
+    await page.locator(`${tid('plan-schedule')} ${tid('job-status')}`).waitFor();
+    await waitPlanReady('schedule', JOB_T);
+    assert.equal(await page.getAttribute(`${tid('plan-schedule')} ${tid('job-status')}`, 'data-status'), 'succeeded');
+    const r = await jobResultOf(tid('plan-schedule'));
+    const c = r.comparison;
+    assert.equal(c.violations.length, 0, 'the server found no violation');
+    assert.equal(await page.getAttribute(tid('schedule-violations'), 'data-count'), '0');
+    assert.equal(await page.locator(tid('schedule-violation')).count(), 0);
+    assert.equal(await page.getAttribute(tid('schedule-gap'), 'data-gap'), String(c.gap));
+    assert.match(await page.textContent(tid('schedule-gap')), /%/);
+    assert.equal(await page.textContent(tid('schedule-status')), c.status);
+    const methods = page.locator(`${tid('schedule-comparison')} ${tid('schedule-method')}`);
+    assert.equal(await methods.count(), 2);
+    const milp = Number(await page.getAttribute(`${tid('schedule-method')}[data-method="milp"]`, 'data-objective'));
+    const greedy = Number(await page.getAttribute(`${tid('schedule-method')}[data-method="greedy"]`, 'data-objective'));
+    assert.equal(milp, c.milp.objective_value);
+    assert.ok(milp >= greedy - 1e-6 * Math.abs(greedy), `MILP ${milp} never worse than greedy ${greedy}`);
+    assert.equal(await page.locator(tid('schedule-start-row')).count(), c.milp.starts.length);
+    assert.equal(await page.getAttribute(tid('schedule-budget'), 'data-usd'), String(r.settings.annual_budget_usd));
+    await page.locator(tid('chart-schedule-capex')).waitFor();
+    await page.locator(`${tid('plan-schedule')} ${tid('plan-label')}`).waitFor();
+    await shot('25-plan-schedule');
+  });
+
+  it('an analyst runs the national scenarios: stock 2025-2050 per scenario with the start figures and their sources', async () => {
+    await planTab('scenarios');
+    await page.fill(`${tid('scenarios-form')} ${tid('opt-time-limit-s')}`, '10');
+    await page.click(tid('scenarios-run'));
+    await waitPlanReady('scenarios', JOB_T);
+    const r = await jobResultOf(tid('plan-scenarios'));
+    const s = r.scenarios;
+    await page.locator(tid('chart-scenarios')).waitFor();
+    assert.deepEqual(await page.locator(tid('scenario-item')).evaluateAll((els) => els.map((e) => e.dataset.scenario)), s.results.map((x) => x.name));
+    const rows = s.results.reduce((a, x) => a + x.years.filter((y) => (y.year - s.base_year) % 5 === 0 || y.year === s.end_year).length, 0);
+    assert.equal(await page.locator(tid('scenario-row')).count(), rows);
+    assert.equal(await page.locator(tid('stock-figure-row')).count(), s.start_stock_estimates.length);
+    assert.equal(await page.getAttribute(tid('stock-range'), 'data-base'), String(s.start_stock_t[1]));
+    assert.ok((await page.textContent(tid('stock-figures'))).includes(s.start_stock_estimates[0][1].source), 'sources shown');
+    await shot('26-plan-scenarios');
+  });
+
+  it('an analyst makes the national report and a fact sheet; the PDF links download PDFs', async () => {
+    await planTab('reports');
+    await page.fill(`${tid('report-options')} ${tid('opt-time-limit-s')}`, '10');
+    await page.click(tid('report-national'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="report-national-result"]')?.dataset.state === 'ready', null, { timeout: JOB_T });
+    const links = page.locator(`${tid('report-national-result')} ${tid('report-file')}`);
+    assert.deepEqual(await links.evaluateAll((els) => els.map((e) => e.dataset.name)), ['national.html', 'national.pdf']);
+    const pdfLink = page.locator(`${tid('report-national-result')} ${tid('report-file')}[data-name="national.pdf"]`);
+    const pdf = await downloadPdf(pdfLink);
+    assert.equal(pdf.subarray(0, 4).toString('latin1'), '%PDF');
+    assert.equal(pdf.length, Number(await pdfLink.getAttribute('data-bytes')), 'size as announced');
+    const htmlHref = await page.getAttribute(`${tid('report-national-result')} ${tid('report-file')}[data-name="national.html"]`, 'href');
+    const html = await page.evaluate(async (u) => { const r = await fetch(u); return { status: r.status, type: r.headers.get('content-type'), text: await r.text() }; }, htmlHref);
+    assert.equal(html.status, 200);
+    assert.match(html.type, /^text\/html/);
+    assert.match(html.text, /<html/i);
+    await shot('27-plan-reports');
+
+    await openTmfByHash(12);
+    await page.click(tid('drawer-factsheet'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="drawer-factsheet-section"]')?.dataset.state === 'ready', null, { timeout: JOB_T });
+    const files = page.locator(tid('drawer-factsheet-file'));
+    assert.deepEqual(await files.evaluateAll((els) => els.map((e) => e.dataset.name)), ['KZ-TMF-0012.html', 'KZ-TMF-0012.pdf']);
+    const sheet = await downloadPdf(page.locator(`${tid('drawer-factsheet-file')}[data-name="KZ-TMF-0012.pdf"]`));
+    assert.equal(sheet.subarray(0, 4).toString('latin1'), '%PDF');
+    await shot('28-drawer-factsheet');
+    await page.click(tid('drawer-close'));
     await page.click(tid('logout'));
     await page.locator(tid('login-link')).waitFor();
   });
