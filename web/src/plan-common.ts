@@ -6,7 +6,7 @@ import { t, tMaybe, type Key } from './i18n';
 import { date, num, pct } from './format';
 import { hasRole, label, loadAllFeatures, tmfName, vocabTerms } from './state';
 import type { DataSource, JobView, Objective, ScheduleOptions, TmfProps } from './types';
-import { jobErrorText } from './jobs';
+import { jobErrorText, runJob } from './jobs';
 
 // ------------------------------------------------------------------ filters of the plan views
 export interface PlanFilters {
@@ -130,8 +130,42 @@ export interface JobState<T> {
   job: JobView | null;
   result: T | null;
   error: unknown;
+  /** Number of the latest start: an older run's answers are dropped. */
+  seq: number;
 }
-export const jobState = <T>(): JobState<T> => ({ running: false, job: null, result: null, error: null });
+export const jobState = <T>(): JobState<T> => ({ running: false, job: null, result: null, error: null, seq: 0 });
+
+/** Starts a planning job (POST `path`) from the option values and follows it into `s`,
+ * calling `render` at each change; a later start supersedes it. */
+export async function startPlanJob<T>(s: JobState<T>, path: string, values: OptionValues, render: () => void): Promise<void> {
+  const { body, problems } = optionsBody(values);
+  const my = ++s.seq;
+  s.error = null;
+  s.result = null;
+  s.job = null;
+  if (problems.length) {
+    s.error = new Error(problems.join('; '));
+    render();
+    return;
+  }
+  s.running = true;
+  render();
+  try {
+    const { job, result } = await runJob<T>(path, body, planQuery(), (j) => {
+      if (my !== s.seq) return;
+      s.job = j;
+      render();
+    });
+    if (my !== s.seq) return;
+    s.job = job;
+    s.result = result;
+  } catch (e) {
+    if (my !== s.seq) return;
+    s.error = e;
+  }
+  s.running = false;
+  render();
+}
 
 /** Status of the last run: queued / running with progress, failed with the reason, or the 4xx answer. */
 export function jobLine(s: JobState<unknown>, testid = 'job-status'): HTMLElement | null {

@@ -5,48 +5,20 @@ import { chart, destroyCharts, PALETTE } from './charts';
 import { h, replace } from './dom';
 import { t } from './i18n';
 import { num, pct, sig, tonnes } from './format';
-import { runJob } from './jobs';
-import { banner, canRun, confidenceLabel, jobLine, jobState, optionFields, optionsBody, planQuery, provenanceBox, runHint, type OptionValues } from './plan-common';
+import { banner, canRun, confidenceLabel, jobLine, jobState, optionFields, provenanceBox, runHint, startPlanJob, type OptionValues } from './plan-common';
 import type { ScenariosResult } from './types';
 
 let root: HTMLElement | null = null;
 const values: OptionValues = {};
 const run = jobState<ScenariosResult>();
-let seq = 0;
 
 export function mountScenarios(container: HTMLElement): void {
   root = container;
   root.dataset.state = 'idle';
 }
 
-async function start(): Promise<void> {
-  const { body, problems } = optionsBody(values);
-  const my = ++seq;
-  run.error = null;
-  run.result = null;
-  run.job = null;
-  if (problems.length) {
-    run.error = new Error(problems.join('; '));
-    render();
-    return;
-  }
-  run.running = true;
-  render();
-  try {
-    const { job, result } = await runJob<ScenariosResult>('plan/scenarios', body, planQuery(), (j) => {
-      if (my !== seq) return;
-      run.job = j;
-      render();
-    });
-    if (my !== seq) return;
-    run.job = job;
-    run.result = result;
-  } catch (e) {
-    if (my !== seq) return;
-    run.error = e;
-  }
-  run.running = false;
-  render();
+function start(): Promise<void> {
+  return startPlanJob(run, 'plan/scenarios', values, render);
 }
 
 const bn = (v: number) => num(v / 1e9, 2);

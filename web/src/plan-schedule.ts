@@ -5,15 +5,13 @@ import { chart, destroyCharts } from './charts';
 import { h, replace } from './dom';
 import { t } from './i18n';
 import { musd, num, pct, tonnes, usd } from './format';
-import { runJob } from './jobs';
-import { banner, canRun, jobLine, jobState, objectiveLabel, optionFields, optionsBody, planQuery, runHint, type OptionValues } from './plan-common';
+import { banner, canRun, jobLine, jobState, objectiveLabel, optionFields, runHint, startPlanJob, type OptionValues } from './plan-common';
 import { label } from './state';
 import type { Objective, Schedule, ScheduleResult } from './types';
 
 let root: HTMLElement | null = null;
 const values: OptionValues = {};
 const run = jobState<ScheduleResult>();
-let seq = 0;
 let openTmf: (id: number) => void = () => {};
 
 export function mountSchedule(container: HTMLElement, onOpen: (id: number) => void): void {
@@ -22,34 +20,8 @@ export function mountSchedule(container: HTMLElement, onOpen: (id: number) => vo
   root.dataset.state = 'idle';
 }
 
-async function start(): Promise<void> {
-  const { body, problems } = optionsBody(values);
-  const my = ++seq;
-  run.error = null;
-  run.result = null;
-  run.job = null;
-  if (problems.length) {
-    run.error = new Error(problems.join('; '));
-    render();
-    return;
-  }
-  run.running = true;
-  render();
-  try {
-    const { job, result } = await runJob<ScheduleResult>('plan/schedules', body, planQuery(), (j) => {
-      if (my !== seq) return;
-      run.job = j;
-      render();
-    });
-    if (my !== seq) return;
-    run.job = job;
-    run.result = result;
-  } catch (e) {
-    if (my !== seq) return;
-    run.error = e;
-  }
-  run.running = false;
-  render();
+function start(): Promise<void> {
+  return startPlanJob(run, 'plan/schedules', values, render);
 }
 
 export function objectiveText(v: number | null | undefined, o: Objective): string {

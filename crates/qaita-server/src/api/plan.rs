@@ -395,6 +395,27 @@ fn settings_problem(e: app::OptionError) -> Problem {
     )
 }
 
+/// The caller (an analyst), schedule request and data options of a schedule or scenario job:
+/// filters from the query, options from the JSON body, precedence ids checked.
+async fn schedule_job_input(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(String, ScheduleRequest, DataOptions), Problem> {
+    let user = caller.require(headers, Role::Analyst)?.username.clone();
+    let filter = parse_filter(params, false)?;
+    let body: ScheduleBody = parse_body(body)?;
+    let mut errors = Vec::new();
+    let (request, options) = schedule_request(body, filter, &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::invalid("invalid schedule options", errors));
+    }
+    check_precedence(state, &request).await?;
+    Ok((user, request, options))
+}
+
 /// Schedule reprocessing projects by year (analyst): greedy by rank and a MILP (HiGHS) under
 /// the annual capital budget, regional capacity and precedence, compared; a background job.
 #[utoipa::path(
@@ -416,15 +437,8 @@ pub async fn start_schedule(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let user = caller.require(&headers, Role::Analyst)?.username.clone();
-    let filter = parse_filter(&params, false)?;
-    let body: ScheduleBody = parse_body(&body)?;
-    let mut errors = Vec::new();
-    let (request, options) = schedule_request(body, filter, &mut errors);
-    if !errors.is_empty() {
-        return Err(Problem::invalid("invalid schedule options", errors));
-    }
-    check_precedence(&state, &request).await?;
+    let (user, request, options) =
+        schedule_job_input(&state, &caller, &params, &headers, &body).await?;
     let job_state = state.clone();
     let view = state.jobs().spawn("schedule", &user, 2, move |progress| {
         let mut store = job_state.open_store()?;
@@ -460,15 +474,8 @@ pub async fn start_scenarios(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let user = caller.require(&headers, Role::Analyst)?.username.clone();
-    let filter = parse_filter(&params, false)?;
-    let body: ScheduleBody = parse_body(&body)?;
-    let mut errors = Vec::new();
-    let (request, options) = schedule_request(body, filter, &mut errors);
-    if !errors.is_empty() {
-        return Err(Problem::invalid("invalid scenario options", errors));
-    }
-    check_precedence(&state, &request).await?;
+    let (user, request, options) =
+        schedule_job_input(&state, &caller, &params, &headers, &body).await?;
     let job_state = state.clone();
     let steps = 1 + app::scheduled_scenarios(&state.plan_config().stock) as u64;
     let view = state
