@@ -77,7 +77,7 @@ impl PlanData {
     pub fn made_from(&self) -> String {
         format!(
             "{}; {} TMFs; valuations: {} stored, {} computed for this plan (not stored)",
-            chrono_today(),
+            today(),
             self.tmfs.len(),
             self.from_store,
             self.computed
@@ -92,7 +92,7 @@ impl PlanData {
     }
 }
 
-fn chrono_today() -> String {
+fn today() -> String {
     chrono::Utc::now().format("%Y-%m-%d").to_string()
 }
 

@@ -466,7 +466,9 @@ struct Packing<'a> {
     predecessors: Vec<Vec<usize>>,
     is_predecessor: Vec<bool>,
     budget_used: Vec<f64>,
-    regional: BTreeMap<Region, Vec<f64>>,
+    /// Throughput in use by region (`region_of[i]` is project i's row) and year.
+    regional: Vec<Vec<f64>>,
+    region_of: Vec<usize>,
     start: Vec<Option<i32>>,
 }
 
@@ -479,16 +481,21 @@ impl<'a> Packing<'a> {
             is_predecessor[b] = true;
         }
         let horizon = s.years().count();
+        let mut regions: Vec<Region> = projects.iter().map(|p| p.region).collect();
+        regions.sort();
+        regions.dedup();
+        let region_of = projects
+            .iter()
+            .map(|p| regions.binary_search(&p.region).unwrap_or_default())
+            .collect();
         Packing {
             projects,
             s,
             predecessors,
             is_predecessor,
             budget_used: vec![0.0; horizon],
-            regional: projects
-                .iter()
-                .map(|p| (p.region, vec![0.0; horizon]))
-                .collect(),
+            regional: vec![vec![0.0; horizon]; regions.len()],
+            region_of,
             start: vec![None; projects.len()],
         }
     }
@@ -511,7 +518,7 @@ impl<'a> Packing<'a> {
 
     fn fits(&self, i: usize, year: i32) -> bool {
         let (p, s) = (&self.projects[i], self.s);
-        let used = &self.regional[&p.region];
+        let used = &self.regional[self.region_of[i]];
         let capacity = s.capacity(p.region);
         self.budget_used[(year - s.first_year) as usize] + p.capex_usd <= s.annual_budget_usd
             && (year..=s.last_year).all(|t| {
@@ -522,10 +529,7 @@ impl<'a> Packing<'a> {
     fn add(&mut self, i: usize, year: i32, sign: f64) {
         let (p, s) = (&self.projects[i], self.s);
         self.budget_used[(year - s.first_year) as usize] += sign * p.capex_usd;
-        let used = self
-            .regional
-            .get_mut(&p.region)
-            .expect("every region is listed");
+        let used = &mut self.regional[self.region_of[i]];
         for t in year..=s.last_year {
             used[(t - s.first_year) as usize] += sign * p.processed(i64::from(t - year));
         }

@@ -154,12 +154,15 @@ pub(crate) fn parse_body<T: serde::de::DeserializeOwned + Default>(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| {
-        Problem::invalid(
-            "the JSON body does not fit",
-            vec![FieldProblem::new("body", e.to_string())],
-        )
-    })
+    serde_json::from_slice(body).map_err(body_problem)
+}
+
+/// A JSON body that does not fit its type: 400 naming the member serde names.
+pub(crate) fn body_problem(e: serde_json::Error) -> Problem {
+    Problem::invalid(
+        "the JSON body does not fit",
+        vec![FieldProblem::new("body", e.to_string())],
+    )
 }
 
 pub(crate) fn accepted(view: &JobView) -> Response {

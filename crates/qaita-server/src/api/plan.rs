@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json as j};
 use utoipa::{IntoParams, ToSchema};
 
-use super::analyses::{accepted, parse_body, visible_job};
+use super::analyses::{accepted, body_problem, parse_body, visible_job};
 use super::tmfs::{FilterQuery, parse_filter, vocab};
 use super::{Params, json};
 use crate::AppState;
@@ -387,12 +387,22 @@ async fn check_precedence(state: &AppState, request: &ScheduleRequest) -> Result
     }
 }
 
-/// The plan's schedule settings, or the option at fault as the job's error.
-fn settings_problem(e: app::OptionError) -> Problem {
-    Problem::invalid(
-        e.to_string(),
-        vec![FieldProblem::new(e.field, e.reason.clone())],
-    )
+/// A job's plan, read on its own connection, with the schedule options checked against it
+/// (an id not among the TMFs planned fails the job, naming the option).
+fn job_plan(
+    state: &AppState,
+    options: &DataOptions,
+    request: &ScheduleRequest,
+) -> Result<PlanData, Problem> {
+    let mut store = state.open_store()?;
+    let plan = load(state, &mut store, options)?;
+    request.settings(&plan).map_err(|e| {
+        Problem::invalid(
+            e.to_string(),
+            vec![FieldProblem::new(e.field, e.reason.clone())],
+        )
+    })?;
+    Ok(plan)
 }
 
 /// The caller (an analyst), schedule request and data options of a schedule or scenario job:
@@ -441,9 +451,7 @@ pub async fn start_schedule(
         schedule_job_input(&state, &caller, &params, &headers, &body).await?;
     let job_state = state.clone();
     let view = state.jobs().spawn("schedule", &user, 2, move |progress| {
-        let mut store = job_state.open_store()?;
-        let plan = load(&job_state, &mut store, &options)?;
-        request.settings(&plan).map_err(settings_problem)?;
+        let plan = job_plan(&job_state, &options, &request)?;
         let ranking = app::rank(&plan, &job_state.plan_config().ranking, false);
         progress.advance(1);
         let run = app::schedule(&plan, &ranking, &request)?;
@@ -481,9 +489,7 @@ pub async fn start_scenarios(
     let view = state
         .jobs()
         .spawn("scenarios", &user, steps, move |progress| {
-            let mut store = job_state.open_store()?;
-            let plan = load(&job_state, &mut store, &options)?;
-            request.settings(&plan).map_err(settings_problem)?;
+            let plan = job_plan(&job_state, &options, &request)?;
             let config = job_state.plan_config();
             let ranking = app::rank(&plan, &config.ranking, false);
             progress.advance(1);
@@ -538,12 +544,7 @@ pub async fn start_report(
     let schedule: ScheduleBody = if value.is_null() {
         ScheduleBody::default()
     } else {
-        serde_json::from_value(value).map_err(|e| {
-            Problem::invalid(
-                "the JSON body does not fit",
-                vec![FieldProblem::new("body", e.to_string())],
-            )
-        })?
+        serde_json::from_value(value).map_err(body_problem)?
     };
     let top = match top {
         None | Some(Value::Null) => 25,
@@ -616,9 +617,7 @@ pub async fn start_report(
         &user,
         1 + app::REPORT_STEPS,
         move |progress| {
-            let mut store = job_state.open_store()?;
-            let plan = load(&job_state, &mut store, &options)?;
-            request.settings(&plan).map_err(settings_problem)?;
+            let plan = job_plan(&job_state, &options, &request)?;
             progress.advance(1);
             let config: &PlanConfig = job_state.plan_config();
             let (stem, doc) = app::report(
