@@ -1,5 +1,8 @@
-//! Schema migrations, one list per backend, applied in order inside a transaction each and
-//! recorded in `qaita_schema`. A migration once released is never edited: add a new one.
+//! Schema migrations. The core (registry, analyses, users and sessions) has its list here,
+//! recorded in `qaita_schema`; each domain module of the store (jobs, flood warning, ...)
+//! declares its own [`DomainMigrations`], recorded per domain in `qaita_domain_schema`, and is
+//! listed once in [`DOMAINS`]. Each migration runs in a transaction of its own, with SQL per
+//! backend. A migration once released is never edited: add a new one.
 
 use crate::StoreError;
 use crate::db::{Backend, Conn, Val};
@@ -11,6 +14,18 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
+/// The migrations of one domain module, applied after the core's, in `version` order.
+pub struct DomainMigrations {
+    /// Stable name recorded in `qaita_domain_schema` (never renamed once released).
+    pub domain: &'static str,
+    pub migrations: &'static [Migration],
+}
+
+/// Every domain's migrations, in the order they are applied (a domain whose tables refer to
+/// another's comes after it). Adding a domain adds one line here and nothing elsewhere.
+pub const DOMAINS: &[&DomainMigrations] = &[];
+
+/// The core's migrations.
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -238,17 +253,32 @@ pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
         })?;
     }
     conn.batch("CREATE TABLE IF NOT EXISTS qaita_schema (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")?;
-    let known = MIGRATIONS.last().map_or(0, |m| m.version);
-    for migration in MIGRATIONS {
+    conn.batch("CREATE TABLE IF NOT EXISTS qaita_domain_schema (domain TEXT NOT NULL, version BIGINT NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (domain, version))")?;
+    apply(conn, None, MIGRATIONS)?;
+    for domain in DOMAINS {
+        apply(conn, Some(domain.domain), domain.migrations)?;
+    }
+    check_not_newer(conn)
+}
+
+/// Apply the migrations of the core (`domain` None) or of one domain that are not yet recorded.
+fn apply(conn: &mut Conn, domain: Option<&str>, migrations: &[Migration]) -> Result<(), StoreError> {
+    for migration in migrations {
         conn.begin()?;
         if conn.backend() == Backend::Postgres {
             // Two processes opening a fresh database at once must not both migrate.
             conn.batch("SELECT pg_advisory_xact_lock(7271737)")?;
         }
-        let applied = conn.query_int(
-            "SELECT count(*) FROM qaita_schema WHERE version = ?",
-            &[Val::Int(migration.version)],
-        )?;
+        let applied = match domain {
+            None => conn.query_int(
+                "SELECT count(*) FROM qaita_schema WHERE version = ?",
+                &[Val::Int(migration.version)],
+            )?,
+            Some(d) => conn.query_int(
+                "SELECT count(*) FROM qaita_domain_schema WHERE domain = ? AND version = ?",
+                &[Val::Text(d), Val::Int(migration.version)],
+            )?,
+        };
         if applied == 0 {
             let sql = match conn.backend() {
                 Backend::Sqlite => migration.sqlite,
@@ -257,27 +287,71 @@ pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
             if let Err(e) = conn.batch(sql) {
                 conn.rollback()?;
                 return Err(StoreError::Setup(format!(
-                    "migration {} ({}) failed: {e}",
-                    migration.version, migration.name
+                    "migration {}{} ({}) failed: {e}",
+                    domain.map(|d| format!("{d}/")).unwrap_or_default(),
+                    migration.version,
+                    migration.name
                 )));
             }
             let now = crate::now();
-            conn.exec(
-                "INSERT INTO qaita_schema (version, name, applied_at) VALUES (?, ?, ?)",
-                &[
-                    Val::Int(migration.version),
-                    Val::Text(migration.name),
-                    Val::Text(&now),
-                ],
-            )?;
+            match domain {
+                None => conn.exec(
+                    "INSERT INTO qaita_schema (version, name, applied_at) VALUES (?, ?, ?)",
+                    &[
+                        Val::Int(migration.version),
+                        Val::Text(migration.name),
+                        Val::Text(&now),
+                    ],
+                )?,
+                Some(d) => conn.exec(
+                    "INSERT INTO qaita_domain_schema (domain, version, name, applied_at) VALUES (?, ?, ?, ?)",
+                    &[
+                        Val::Text(d),
+                        Val::Int(migration.version),
+                        Val::Text(migration.name),
+                        Val::Text(&now),
+                    ],
+                )?,
+            };
         }
         conn.commit()?;
     }
+    Ok(())
+}
+
+/// A database migrated by a newer Qaita (a later core or domain version, or a domain this
+/// build does not have) is refused rather than written with an older idea of its tables.
+fn check_not_newer(conn: &mut Conn) -> Result<(), StoreError> {
+    let known = MIGRATIONS.last().map_or(0, |m| m.version);
     let newest = conn.query_int("SELECT COALESCE(MAX(version), 0) FROM qaita_schema", &[])?;
     if newest > known {
         return Err(StoreError::Setup(format!(
             "database schema version {newest} is newer than this qaita understands ({known}); upgrade qaita"
         )));
+    }
+    let recorded = conn.query(
+        "SELECT domain, MAX(version) FROM qaita_domain_schema GROUP BY domain ORDER BY domain",
+        &[],
+        |row| Ok((row.text(0)?.unwrap_or_default(), row.int(1)?)),
+    )?;
+    for (domain, newest) in recorded {
+        let known = DOMAINS
+            .iter()
+            .find(|d| d.domain == domain)
+            .map(|d| d.migrations.last().map_or(0, |m| m.version));
+        match known {
+            Some(known) if newest <= known => {}
+            Some(known) => {
+                return Err(StoreError::Setup(format!(
+                    "database schema of {domain} is version {newest}, newer than this qaita understands ({known}); upgrade qaita"
+                )));
+            }
+            None => {
+                return Err(StoreError::Setup(format!(
+                    "database has tables of a domain this qaita does not know ({domain}); upgrade qaita"
+                )));
+            }
+        }
     }
     Ok(())
 }
