@@ -6,6 +6,9 @@
 # Extra arguments go to `qaita serve` (e.g. --bind 0.0.0.0:8080). QAITA_DB picks the database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# What building needs (cmake and libclang for the MILP solver, a C toolchain, Node.js): installed
+# when missing, or a message with the exact command, before minutes of compiling.
+bash scripts/setup.sh build
 bash scripts/build-web.sh
 cargo build --release --locked --bin qaita
 db=${QAITA_DB:-qaita-demo.db}

@@ -3,7 +3,9 @@
 # suite on SQLite and PostgreSQL/PostGIS, the CLI end-to-end tests and the web UI in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh test
+# The fresh-machine check: setup.sh names every missing piece on a simulated bare machine.
+bash scripts/test-setup.sh
 # The UI first: the server binary embeds web/dist.
 bash scripts/build-web.sh
 export QAITA_TEST_POSTGRES="${QAITA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}"
