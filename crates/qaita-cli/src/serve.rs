@@ -53,6 +53,34 @@ pub struct ServeArgs {
     /// Background jobs (valuations, policy runs, schedules, reports) running at once.
     #[arg(long, default_value_t = 1)]
     job_workers: usize,
+    #[command(flatten)]
+    login: LoginArgs,
+}
+
+/// Failed-login throttling of `POST /api/v1/session` (tokens and sessions are not affected).
+#[derive(Args)]
+struct LoginArgs {
+    /// Wrong passwords for one account within the window that lock it.
+    #[arg(long, default_value_t = 10)]
+    login_max_failures: i64,
+    /// Wrong passwords from one client address within the window that lock it.
+    #[arg(long, default_value_t = 50)]
+    login_address_max_failures: i64,
+    /// The counting window, seconds.
+    #[arg(long, default_value_t = 60)]
+    login_window_seconds: i64,
+    /// How long a lock lasts, seconds (answered 429 with Retry-After).
+    #[arg(long, default_value_t = 300)]
+    login_lockout_seconds: i64,
+    /// Delay before answering the third wrong password in a row, ms; doubles with each
+    /// further one, up to --login-max-delay-ms.
+    #[arg(long, default_value_t = 250)]
+    login_delay_ms: u64,
+    #[arg(long, default_value_t = 4000)]
+    login_max_delay_ms: u64,
+    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 pub fn serve(db: &str, args: ServeArgs) -> Result<u8> {
@@ -75,6 +103,15 @@ pub fn serve(db: &str, args: ServeArgs) -> Result<u8> {
     config.econ_data = args.econ_data;
     config.plan_data = args.plan_data;
     config.job_workers = args.job_workers;
+    config.login = qaita_server::throttle::LoginLimits {
+        window_secs: args.login.login_window_seconds,
+        account_failures: args.login.login_max_failures,
+        address_failures: args.login.login_address_max_failures,
+        lockout_secs: args.login.login_lockout_seconds,
+        delay_base: Duration::from_millis(args.login.login_delay_ms),
+        delay_max: Duration::from_millis(args.login.login_max_delay_ms),
+        trust_forwarded_for: args.login.trust_forwarded_for,
+    };
     if args.demo_users {
         let mut store = Store::open(db)
             .with_context(|| format!("cannot open database {}", qaita_server::redact(db)))?;
@@ -148,6 +185,16 @@ pub enum UserCommand {
     },
     /// Revoke an API token by id.
     RevokeToken { id: i64 },
+    /// The authentication log (logins, failures, lockouts), newest first.
+    Events {
+        /// Only this user name.
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn read_password() -> Result<String> {
@@ -247,6 +294,24 @@ pub fn user(store: &mut Store, actor: &str, command: UserCommand) -> Result<u8> 
         UserCommand::RevokeToken { id } => {
             store.revoke_token(id)?;
             println!("token {id} revoked");
+        }
+        UserCommand::Events { user, limit, json } => {
+            let events = store.auth_events(user.as_deref(), limit)?;
+            if json {
+                print_json(&events)?;
+            } else {
+                let mut t = table(&["at", "event", "user", "client", "detail"]);
+                for e in &events {
+                    t.add_row(vec![
+                        e.at.clone(),
+                        e.kind.clone(),
+                        e.username.clone(),
+                        e.client.clone().unwrap_or_default(),
+                        e.detail.clone().unwrap_or_default(),
+                    ]);
+                }
+                println!("{t}");
+            }
         }
     }
     Ok(exit::OK)

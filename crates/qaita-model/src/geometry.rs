@@ -4,7 +4,8 @@ use geo::{Area, Validation};
 use geo_types::{Geometry, MultiPolygon};
 use wkt::TryFromWkt;
 
-use crate::tmf::KAZAKHSTAN_BBOX;
+/// Kazakhstan's extent with a margin; a point outside is a data error (swapped lon/lat, typo).
+pub const KAZAKHSTAN_BBOX: [f64; 4] = [46.0, 40.0, 88.0, 56.0];
 
 /// A TMF footprint: one or more polygons in WGS84 lon/lat.
 pub type Footprint = MultiPolygon<f64>;

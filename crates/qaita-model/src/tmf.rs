@@ -12,8 +12,7 @@ use crate::provenance::Provenance;
 use crate::units::{Dimension, Quantity};
 use crate::vocab::{Family, Kind, LegalClass, Region, Status};
 
-/// Kazakhstan's extent with a margin; a point outside is a data error (swapped lon/lat, typo).
-pub const KAZAKHSTAN_BBOX: [f64; 4] = [46.0, 40.0, 88.0, 56.0];
+pub use crate::geometry::KAZAKHSTAN_BBOX;
 
 /// A location must lie in Kazakhstan (swapped lon/lat and projected coordinates fail here).
 pub fn validate_location(Location { lon, lat }: Location) -> Vec<FieldError> {

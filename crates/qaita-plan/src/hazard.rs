@@ -93,7 +93,7 @@ pub fn assess(tmf: &PlanTmf, rules: &HazardRules) -> Hazard {
 mod tests {
     use super::*;
     use crate::config::RankingConfig;
-    use crate::rank::tests::tmf;
+    use crate::input::fixtures::tmf;
 
     #[test]
     fn factors_add_up_and_clamp() {

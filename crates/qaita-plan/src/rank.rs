@@ -517,50 +517,9 @@ pub fn charts(ranking: &Ranking, top: usize) -> Result<Vec<(String, String)>, cr
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::input::{ProximityFacts, ValuationFacts};
-    use qaita_model::{Confidence, LegalClass, Status};
-
-    /// A plain TMF for tests: tailings in Karaganda, 1 Mt, no valuation, far from towns.
-    pub(crate) fn tmf(id: i64) -> PlanTmf {
-        PlanTmf {
-            id,
-            external_id: format!("T-{id:04}"),
-            name: format!("test {id}"),
-            region: Region::Karaganda,
-            kind: Kind::Tailings,
-            status: Status::Inactive,
-            legal_class: LegalClass::Waste,
-            owner_known: false,
-            tonnage_t: Some(1e6),
-            tonnage_confidence: Some(Confidence::Low),
-            contained_t: BTreeMap::new(),
-            valuation: None,
-            proximity: ProximityFacts::default(),
-            hazard_notes: None,
-            resource_class: None,
-        }
-    }
-
-    pub(crate) fn valuation(npv: f64, capex: f64, capacity: f64, years: usize) -> ValuationFacts {
-        let mut processed = vec![0.0];
-        processed.extend(std::iter::repeat_n(capacity, years));
-        ValuationFacts {
-            route: "test".into(),
-            npv_usd: npv,
-            npv_p10_usd: Some(npv - 1e6),
-            npv_p50_usd: Some(npv),
-            npv_p90_usd: Some(npv + 1e6),
-            probability_positive: Some(if npv > 0.0 { 0.8 } else { 0.2 }),
-            capex_usd: capex,
-            capacity_tpa: capacity,
-            discount_rate: 0.08,
-            met_coefficient: 0.1,
-            processed_t_by_year: processed,
-            basis: "test".into(),
-        }
-    }
+    use crate::input::fixtures::{tmf, valuation};
 
     #[test]
     fn normalisations() {

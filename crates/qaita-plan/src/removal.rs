@@ -257,7 +257,7 @@ mod tests {
     use super::*;
     use crate::config::RankingConfig;
     use crate::rank::rank;
-    use crate::rank::tests::{tmf, valuation};
+    use crate::input::fixtures::{tmf, valuation};
 
     #[test]
     fn programme_takes_near_tmfs_and_chooses_the_better_option() {

@@ -396,7 +396,7 @@ pub fn charts(r: &Roadmap) -> Result<Vec<(String, String)>, PlanError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rank::tests::tmf;
+    use crate::input::fixtures::tmf;
 
     #[test]
     fn red_mud_gets_the_red_mud_route_and_a_timeline() {

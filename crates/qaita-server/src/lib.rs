@@ -16,6 +16,7 @@ pub mod auth;
 pub mod jobs;
 pub mod openapi;
 pub mod problem;
+pub mod throttle;
 mod web;
 
 use std::collections::HashMap;
@@ -63,6 +64,8 @@ pub struct ServerConfig {
     pub plan_data: Option<PathBuf>,
     /// Background jobs run at once; more wait in a queue.
     pub job_workers: usize,
+    /// Failed-login throttling.
+    pub login: throttle::LoginLimits,
 }
 
 impl ServerConfig {
@@ -80,6 +83,7 @@ impl ServerConfig {
             econ_data: None,
             plan_data: None,
             job_workers: 1,
+            login: throttle::LoginLimits::default(),
         }
     }
 }
@@ -349,8 +353,12 @@ pub async fn serve(state: AppState, ready: impl FnOnce(SocketAddr)) -> Result<()
         .with_context(|| format!("cannot listen on {}", state.config().bind))?;
     let address = listener.local_addr()?;
     ready(address);
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
+    // The peer address feeds the login throttle (`throttle::ClientAddr`).
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")
 }

@@ -90,6 +90,9 @@ pub struct ProblemDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub report: Option<serde_json::Value>,
+    /// On 429 and 503: seconds to wait, also sent as the `Retry-After` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<i64>,
 }
 
 impl Problem {
@@ -109,7 +112,14 @@ impl Problem {
             errors: Vec::new(),
             current_version: None,
             report: None,
+            retry_after: None,
         }))
+    }
+
+    /// Ask the client to wait `seconds` (the `Retry-After` header and the `retry_after` member).
+    pub fn with_retry_after(mut self, seconds: i64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldProblem>) -> Self {
@@ -184,6 +194,11 @@ impl IntoResponse for Problem {
             HeaderValue::from_static("application/problem+json"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(seconds) = self.0.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            headers.insert(header::RETRY_AFTER, value);
+        }
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(
                 header::WWW_AUTHENTICATE,

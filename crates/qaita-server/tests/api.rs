@@ -101,6 +101,12 @@ impl Api {
         config.anon_read = anon_read;
         config.pool_size = 2;
         config.max_body = 1 << 20;
+        // Short lock and delays, so the throttling test runs in seconds; the counts are the
+        // defaults (10 per account), the address limit lower than its default to test it.
+        config.login.lockout_secs = 2;
+        config.login.address_failures = 15;
+        config.login.delay_base = std::time::Duration::from_millis(1);
+        config.login.delay_max = std::time::Duration::from_millis(5);
         let app = qaita_server::app(AppState::open(config).unwrap());
         Api {
             app,
@@ -110,7 +116,23 @@ impl Api {
     }
 
     async fn send(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: Body) -> Reply {
+        self.send_from(None, method, uri, headers, body).await
+    }
+
+    /// As [`Api::send`], as if from the peer `from` (the server sees it as the connection's
+    /// address; nothing goes over a network).
+    async fn send_from(
+        &self,
+        from: Option<std::net::SocketAddr>,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> Reply {
         let mut request = Request::builder().method(method).uri(uri);
+        if let Some(addr) = from {
+            request = request.extension(axum::extract::ConnectInfo(addr));
+        }
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
@@ -864,7 +886,7 @@ async fn problems_docs_and_ui(api: &Api) {
     assert_eq!(export.status, StatusCode::OK);
     assert!(export.text.starts_with("external_id,"));
     let health = api.get("/api/v1/health", &[]).await.body;
-    assert_eq!(health["schema_version"], 3);
+    assert_eq!(health["schema_version"], 4);
 }
 
 /// JSON equal but for the last bits of floats (serde_json's default parser may round the
@@ -1124,6 +1146,84 @@ async fn plans_rank_schedule_and_report(api: &Api) {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
+async fn try_login(api: &Api, from: Option<&str>, user: &str, password: &str) -> Reply {
+    let from = from.map(|a| a.parse().unwrap());
+    api.send_from(
+        from,
+        Method::POST,
+        "/api/v1/session",
+        &[("content-type", "application/json")],
+        Body::from(json!({"username": user, "password": password}).to_string()),
+    )
+    .await
+}
+
+async fn failed_logins_are_throttled_and_locked(api: &Api) {
+    // A session and a token made before the attack keep working through the lockout.
+    let (cookie, _) = api.login("admin").await;
+    let token = {
+        let mut store = api.store();
+        let id = store.add_token("admin", "throttle test", "unset").unwrap();
+        let (token, secret) = auth::new_token(id);
+        store
+            .set_token_hash(id, &auth::hash_secret(&secret).unwrap())
+            .unwrap();
+        token
+    };
+    for attempt in 1..=10 {
+        let r = try_login(api, None, "admin", "wrong-password").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {attempt}: {}", r.text);
+    }
+    // The 11th within the minute: locked.
+    let r = try_login(api, None, "admin", "wrong-password").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    let retry: i64 = r.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "Retry-After {retry}");
+    assert_eq!(r.body["retry_after"], retry);
+    // Even the right password waits for the lock; case does not get around it.
+    let r = try_login(api, None, "ADMIN", "admin-pass").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    // Other accounts, the existing session and the token are not affected.
+    let r = try_login(api, None, "editor", "editor-pass").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = api.get("/api/v1/session", &[("cookie", &cookie)]).await;
+    assert_eq!(r.body["user"]["username"], "admin");
+    let bearer = format!("Bearer {token}");
+    let r = api
+        .get("/api/v1/auth-events?user=admin", &[("authorization", &bearer)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let kinds: Vec<&str> = r.body.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "login_failed").count(), 10, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "lockout").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "login_locked").count(), 2, "{kinds:?}");
+    // Only admins read the log.
+    let (editor_cookie, _) = api.login("editor").await;
+    let r = api.get("/api/v1/auth-events", &[("cookie", &editor_cookie)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // After the lock: the right password logs in, and counting starts afresh.
+    tokio::time::sleep(std::time::Duration::from_millis(retry as u64 * 1000 + 200)).await;
+    let r = try_login(api, None, "admin", "admin-pass").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = try_login(api, None, "admin", "wrong-password").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let events = api.store().auth_events(Some("admin"), 1).unwrap();
+    assert_eq!(events[0].kind, "login_failed");
+
+    // Per address: wrong passwords for many names from one address lock that address only.
+    let attacker = "127.0.0.2:40000";
+    for n in 0..15 {
+        let r = try_login(api, Some(attacker), &format!("guess{n}"), "x").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{n}: {}", r.text);
+    }
+    let r = try_login(api, Some(attacker), "viewer", "viewer-pass").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    let r = try_login(api, Some("127.0.0.3:40000"), "viewer", "viewer-pass").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let events = api.store().auth_events(Some("guess0"), 10).unwrap();
+    assert_eq!(events[0].client.as_deref(), Some("127.0.0.2"));
+}
+
 /// The database is set up, and torn down, outside the async runtime: the synchronous
 /// PostgreSQL client refuses to run inside one (the server calls it on blocking threads).
 fn runtime() -> tokio::runtime::Runtime {
@@ -1161,4 +1261,5 @@ on_both_backends!(
     valuation_runs_as_a_job_and_is_stored: true,
     problems_docs_and_ui: true,
     plans_rank_schedule_and_report: true,
+    failed_logins_are_throttled_and_locked: false,
 );

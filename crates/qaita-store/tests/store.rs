@@ -443,7 +443,7 @@ fn reopening_keeps_data_and_schema(store: &mut Store, target: &str) {
         )
         .unwrap();
     let mut again = Store::open(target).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 3);
+    assert_eq!(again.schema_version().unwrap(), 4);
     assert_eq!(again.count(&TmfFilter::default()).unwrap(), 1);
 }
 

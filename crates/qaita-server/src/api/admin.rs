@@ -349,3 +349,60 @@ pub async fn revoke_token(
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+/// One entry of the authentication log.
+#[derive(Serialize, ToSchema)]
+pub struct AuthEventView {
+    pub id: i64,
+    pub at: String,
+    /// login_ok, login_failed, login_locked (refused while locked), lockout (a lock was set).
+    pub kind: String,
+    pub username: String,
+    pub client: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuthEventQuery {
+    /// Only this user name.
+    pub user: Option<String>,
+    /// Newest first, at most this many (default 100, at most 1,000).
+    pub limit: Option<i64>,
+}
+
+/// The authentication log: logins, wrong passwords, lockouts and refusals while locked (admins).
+#[utoipa::path(
+    get, path = "/auth-events", tag = "auth",
+    params(AuthEventQuery),
+    responses(
+        (status = 200, description = "Newest first", body = Vec<AuthEventView>),
+        (status = 401, description = "Not logged in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn auth_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<AuthEventQuery>,
+) -> Result<Response, Problem> {
+    caller.require(&headers, Role::Admin)?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let events = state
+        .db(move |s| Ok(s.auth_events(query.user.as_deref(), limit)?))
+        .await?;
+    let views: Vec<AuthEventView> = events
+        .into_iter()
+        .map(|e| AuthEventView {
+            id: e.id,
+            at: e.at,
+            kind: e.kind,
+            username: e.username,
+            client: e.client,
+            detail: e.detail,
+        })
+        .collect();
+    Ok(json(&views))
+}

@@ -55,7 +55,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::revoke_user))
         .routes(routes!(admin::tokens))
         .routes(routes!(admin::add_token))
-        .routes(routes!(admin::revoke_token));
+        .routes(routes!(admin::revoke_token))
+        .routes(routes!(admin::auth_events));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
 

@@ -11,6 +11,7 @@ use super::json;
 use crate::AppState;
 use crate::auth::{self, Caller, SESSION_COOKIE};
 use crate::problem::{FieldProblem, Problem, ProblemDetails};
+use crate::throttle::{self, ClientAddr};
 
 /// A logged-in user as the UI sees it.
 #[derive(Serialize, ToSchema)]
@@ -65,11 +66,15 @@ pub async fn get_session(State(state): State<AppState>, caller: Caller) -> Respo
         (status = 400, description = "The body is not {username, password}", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "Wrong user name or password", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords for this account or from this address: locked for a while",
+            body = ProblemDetails, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds until the lock ends"))),
     ),
     security(())
 )]
 pub async fn login(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
@@ -91,7 +96,31 @@ pub async fn login(
         )
     })?;
     let name = login.username.trim().to_string();
-    let found = state.db(move |s| Ok(s.password_hash(&name)?)).await?;
+    let keys = throttle::keys(&name, &client);
+    let address = client.0.clone();
+    let gate = {
+        let (keys, name, address) = (keys.clone(), name.clone(), address.clone());
+        state
+            .db(move |s| {
+                let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let gate = s.login_gate(&refs)?;
+                if let qaita_store::LoginGate::Locked { retry_after_secs } = gate {
+                    s.add_auth_event(
+                        "login_locked",
+                        &name,
+                        address.as_deref(),
+                        Some(&format!("refused while locked, {retry_after_secs} s left")),
+                    )?;
+                }
+                Ok(gate)
+            })
+            .await?
+    };
+    if let qaita_store::LoginGate::Locked { retry_after_secs } = gate {
+        return Err(throttle::locked(retry_after_secs));
+    }
+    let lookup = name.clone();
+    let found = state.db(move |s| Ok(s.password_hash(&lookup)?)).await?;
     let password = login.password;
     // A missing user costs an argon2 verification too, so timing does not reveal names.
     let (user, ok) = tokio::task::spawn_blocking(move || match found {
@@ -107,8 +136,56 @@ pub async fn login(
     .await
     .map_err(|e| Problem::internal(format!("login: {e}")))?;
     let Some(user) = user.filter(|_| ok) else {
+        let limits = state.config().login.clone();
+        let failures = state
+            .db(move |s| {
+                let mut most = 0;
+                for key in &keys {
+                    let max = if key.starts_with("user:") {
+                        limits.account_failures
+                    } else {
+                        limits.address_failures
+                    };
+                    let (gate, locked_now) = s.record_login_failure(
+                        key,
+                        limits.window_secs,
+                        max,
+                        limits.lockout_secs,
+                    )?;
+                    match gate {
+                        qaita_store::LoginGate::Open { failures } => most = most.max(failures),
+                        qaita_store::LoginGate::Locked { .. } => most = most.max(max),
+                    }
+                    if locked_now {
+                        s.add_auth_event(
+                            "lockout",
+                            &name,
+                            address.as_deref(),
+                            Some(&format!(
+                                "{key} locked for {} s after {max} failures in {} s",
+                                limits.lockout_secs, limits.window_secs
+                            )),
+                        )?;
+                    }
+                }
+                s.add_auth_event("login_failed", &name, address.as_deref(), None)?;
+                Ok(most)
+            })
+            .await?;
+        tokio::time::sleep(state.config().login.delay_after(failures)).await;
         return Err(Problem::unauthorized("wrong user name or password"));
     };
+    {
+        let (username, address) = (user.username.clone(), address.clone());
+        let account_key = keys[0].clone();
+        state
+            .db(move |s| {
+                s.clear_login_failures(&account_key)?;
+                s.add_auth_event("login_ok", &username, address.as_deref(), None)?;
+                Ok(())
+            })
+            .await?;
+    }
     let cookie = auth::random_secret(32);
     let csrf = auth::random_secret(32);
     let hours = state.config().session_hours;
