@@ -112,12 +112,17 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def main() -> int:
+    # --known CRATE: a circle not yet removed is printed but does not fail the check.
+    known = {sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--known"}
     passed = failed = 0
     for src in sorted(ROOT.glob("crates/*/src")):
         crate = src.parent.name
         graph = edges_of(src)
         found = cycles(graph)
-        if found:
+        if found and crate in known:
+            print(f"check-module-cycles: {crate}: known circle, still to remove: {found}")
+            passed += 1
+        elif found:
             failed += 1
             for component in found:
                 detail = "; ".join(

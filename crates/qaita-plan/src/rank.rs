@@ -519,7 +519,9 @@ pub fn charts(ranking: &Ranking, top: usize) -> Result<Vec<(String, String)>, cr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::ProximityFacts;
     use crate::input::fixtures::{tmf, valuation};
+    use qaita_model::LegalClass;
 
     #[test]
     fn normalisations() {

@@ -256,8 +256,8 @@ pub fn charts(p: &RemovalProgramme) -> Result<Vec<(String, String)>, PlanError> 
 mod tests {
     use super::*;
     use crate::config::RankingConfig;
-    use crate::rank::rank;
     use crate::input::fixtures::{tmf, valuation};
+    use crate::rank::rank;
 
     #[test]
     fn programme_takes_near_tmfs_and_chooses_the_better_option() {

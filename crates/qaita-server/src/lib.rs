@@ -359,8 +359,8 @@ pub async fn serve(state: AppState, ready: impl FnOnce(SocketAddr)) -> Result<()
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")
+    .await
+    .context("server failed")
 }
 
 async fn shutdown_signal() {

@@ -1161,23 +1161,32 @@ async fn try_login(api: &Api, from: Option<&str>, user: &str, password: &str) ->
 async fn failed_logins_are_throttled_and_locked(api: &Api) {
     // A session and a token made before the attack keep working through the lockout.
     let (cookie, _) = api.login("admin").await;
-    let token = {
-        let mut store = api.store();
+    let token = tokio::task::block_in_place(|| {
+        let mut store = Store::open(&api.db).unwrap();
         let id = store.add_token("admin", "throttle test", "unset").unwrap();
         let (token, secret) = auth::new_token(id);
         store
             .set_token_hash(id, &auth::hash_secret(&secret).unwrap())
             .unwrap();
         token
-    };
+    });
     for attempt in 1..=10 {
         let r = try_login(api, None, "admin", "wrong-password").await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {attempt}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}: {}",
+            r.text
+        );
     }
     // The 11th within the minute: locked.
     let r = try_login(api, None, "admin", "wrong-password").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
-    let retry: i64 = r.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    let retry: i64 = r.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry), "Retry-After {retry}");
     assert_eq!(r.body["retry_after"], retry);
     // Even the right password waits for the lock; case does not get around it.
@@ -1190,16 +1199,40 @@ async fn failed_logins_are_throttled_and_locked(api: &Api) {
     assert_eq!(r.body["user"]["username"], "admin");
     let bearer = format!("Bearer {token}");
     let r = api
-        .get("/api/v1/auth-events?user=admin", &[("authorization", &bearer)])
+        .get(
+            "/api/v1/auth-events?user=admin",
+            &[("authorization", &bearer)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let kinds: Vec<&str> = r.body.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "login_failed").count(), 10, "{kinds:?}");
-    assert_eq!(kinds.iter().filter(|k| **k == "lockout").count(), 1, "{kinds:?}");
-    assert_eq!(kinds.iter().filter(|k| **k == "login_locked").count(), 2, "{kinds:?}");
+    let kinds: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "login_failed").count(),
+        10,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "lockout").count(),
+        1,
+        "{kinds:?}"
+    );
+    // The log keeps the name as typed: the "ADMIN" attempt is logged under that name.
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "login_locked").count(),
+        1,
+        "{kinds:?}"
+    );
     // Only admins read the log.
     let (editor_cookie, _) = api.login("editor").await;
-    let r = api.get("/api/v1/auth-events", &[("cookie", &editor_cookie)]).await;
+    let r = api
+        .get("/api/v1/auth-events", &[("cookie", &editor_cookie)])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // After the lock: the right password logs in, and counting starts afresh.
     tokio::time::sleep(std::time::Duration::from_millis(retry as u64 * 1000 + 200)).await;
@@ -1207,7 +1240,12 @@ async fn failed_logins_are_throttled_and_locked(api: &Api) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = try_login(api, None, "admin", "wrong-password").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let events = api.store().auth_events(Some("admin"), 1).unwrap();
+    let events = tokio::task::block_in_place(|| {
+        Store::open(&api.db)
+            .unwrap()
+            .auth_events(Some("admin"), 1)
+            .unwrap()
+    });
     assert_eq!(events[0].kind, "login_failed");
 
     // Per address: wrong passwords for many names from one address lock that address only.
@@ -1220,7 +1258,12 @@ async fn failed_logins_are_throttled_and_locked(api: &Api) {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
     let r = try_login(api, Some("127.0.0.3:40000"), "viewer", "viewer-pass").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let events = api.store().auth_events(Some("guess0"), 10).unwrap();
+    let events = tokio::task::block_in_place(|| {
+        Store::open(&api.db)
+            .unwrap()
+            .auth_events(Some("guess0"), 10)
+            .unwrap()
+    });
     assert_eq!(events[0].client.as_deref(), Some("127.0.0.2"));
 }
 

@@ -15,7 +15,7 @@ use qaita_model::{
 };
 use serde::Serialize;
 
-use crate::db::{Row, Val};
+use crate::db::{Backend, Row, Val};
 use crate::{Store, StoreError, now};
 
 /// A longitude/latitude box in WGS84 degrees, edges included.

@@ -302,7 +302,11 @@ pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
 }
 
 /// Apply the migrations of the core (`domain` None) or of one domain that are not yet recorded.
-fn apply(conn: &mut Conn, domain: Option<&str>, migrations: &[Migration]) -> Result<(), StoreError> {
+fn apply(
+    conn: &mut Conn,
+    domain: Option<&str>,
+    migrations: &[Migration],
+) -> Result<(), StoreError> {
     for migration in migrations {
         conn.begin()?;
         if conn.backend() == Backend::Postgres {

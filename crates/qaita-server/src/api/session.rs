@@ -146,12 +146,8 @@ pub async fn login(
                     } else {
                         limits.address_failures
                     };
-                    let (gate, locked_now) = s.record_login_failure(
-                        key,
-                        limits.window_secs,
-                        max,
-                        limits.lockout_secs,
-                    )?;
+                    let (gate, locked_now) =
+                        s.record_login_failure(key, limits.window_secs, max, limits.lockout_secs)?;
                     match gate {
                         qaita_store::LoginGate::Open { failures } => most = most.max(failures),
                         qaita_store::LoginGate::Locked { .. } => most = most.max(max),
