@@ -13,14 +13,21 @@ trap 'rm -rf "$work"' EXIT
 failures=0
 passes=0
 
+pass() { passes=$((passes + 1)); }
+fail() { # message
+  echo "test-setup: FAIL $1" >&2
+  failures=$((failures + 1))
+}
 check() { # name, expected text, actual text
   if grep -qF -- "$2" <<<"$3"; then
-    passes=$((passes + 1))
+    pass
   else
-    echo "test-setup: FAIL $1: expected '$2' in:" >&2
+    fail "$1: expected '$2' in:"
     echo "$3" | sed 's/^/    /' >&2
-    failures=$((failures + 1))
   fi
+}
+refute() { # name, extended regex that must not match, actual text
+  if grep -qE -- "$2" <<<"$3"; then fail "$1: $3"; else pass; fi
 }
 
 # A bare machine: a shell and the few tools setup.sh itself uses, nothing else.
@@ -39,12 +46,7 @@ done
 out=$(run_bare build "$work/empty-root")
 check "fresh machine, build profile names cmake" "cmake" "$out"
 check "fresh machine, build profile names libclang-dev" "libclang-dev" "$out"
-if grep -qE "chromium|postgresql|gdal-bin" <<<"$out"; then
-  echo "test-setup: FAIL the build profile asks for test-only packages: $out" >&2
-  failures=$((failures + 1))
-else
-  passes=$((passes + 1))
-fi
+refute "the build profile asks for test-only packages" "chromium|postgresql|gdal-bin" "$out"
 
 # PostgreSQL present without PostGIS: the versioned PostGIS package is named.
 partial="$work/partial-root"
@@ -54,12 +56,7 @@ printf '#!/bin/sh\n' >"$partial/usr/bin/chromium"
 chmod +x "$partial/usr/bin/chromium"
 out=$(run_bare test "$partial")
 check "PostgreSQL 15 without PostGIS" "postgresql-15-postgis-3" "$out"
-if grep -qE "libclang-dev|chromium" <<<"$out"; then
-  echo "test-setup: FAIL pieces that are present were asked for: $out" >&2
-  failures=$((failures + 1))
-else
-  passes=$((passes + 1))
-fi
+refute "pieces that are present were asked for" "libclang-dev|chromium" "$out"
 
 # Without Rust the real (non-plan) run stops at once and says how to get it.
 start=$(date +%s)
@@ -68,7 +65,7 @@ out=$(env -i PATH="$bare" HOME="$work" QAITA_SETUP_ROOT="$work/empty-root" bash 
 rc=$?
 set -e
 check "no Rust: says rustup" "rustup" "$out"
-[ "$rc" = 1 ] && passes=$((passes + 1)) || { echo "test-setup: FAIL no Rust: exit $rc, expected 1" >&2; failures=$((failures + 1)); }
+[ "$rc" = 1 ] && pass || fail "no Rust: exit $rc, expected 1"
 
 # A non-root user on a machine lacking packages gets the exact command, within seconds.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
@@ -85,10 +82,10 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
   set -e
   check "non-root: exact apt-get command" "sudo apt-get update && sudo apt-get install -y build-essential" "$out"
   check "non-root: names cmake in the command" "cmake libclang-dev" "$out"
-  [ "$rc" = 1 ] && passes=$((passes + 1)) || { echo "test-setup: FAIL non-root: exit $rc, expected 1: $out" >&2; failures=$((failures + 1)); }
+  [ "$rc" = 1 ] && pass || fail "non-root: exit $rc, expected 1: $out"
 fi
 elapsed=$(($(date +%s) - start))
-[ "$elapsed" -le 10 ] && passes=$((passes + 1)) || { echo "test-setup: FAIL the failing runs took ${elapsed}s (limit 10 s)" >&2; failures=$((failures + 1)); }
+[ "$elapsed" -le 10 ] && pass || fail "the failing runs took ${elapsed}s (limit 10 s)"
 
 # This machine, after setup: nothing missing for either profile.
 for profile in build test; do
@@ -101,10 +98,9 @@ run_script=$(cat "$root/scripts/run.sh")
 setup_line=$(grep -n 'scripts/setup.sh build' <<<"$run_script" | head -n 1 | cut -d: -f1)
 cargo_line=$(grep -n 'cargo build' <<<"$run_script" | head -n 1 | cut -d: -f1)
 if [ -n "$setup_line" ] && [ -n "$cargo_line" ] && [ "$setup_line" -lt "$cargo_line" ]; then
-  passes=$((passes + 1))
+  pass
 else
-  echo "test-setup: FAIL run.sh must run 'scripts/setup.sh build' before 'cargo build'" >&2
-  failures=$((failures + 1))
+  fail "run.sh must run 'scripts/setup.sh build' before 'cargo build'"
 fi
 
 echo "test-setup: $passes passed, $failures failed"

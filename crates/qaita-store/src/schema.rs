@@ -313,17 +313,8 @@ fn apply(
             // Two processes opening a fresh database at once must not both migrate.
             conn.batch("SELECT pg_advisory_xact_lock(7271737)")?;
         }
-        let applied = match domain {
-            None => conn.query_int(
-                "SELECT count(*) FROM qaita_schema WHERE version = ?",
-                &[Val::Int(migration.version)],
-            )?,
-            Some(d) => conn.query_int(
-                "SELECT count(*) FROM qaita_domain_schema WHERE domain = ? AND version = ?",
-                &[Val::Text(d), Val::Int(migration.version)],
-            )?,
-        };
-        if applied == 0 {
+        let applied = recorded(conn, domain, migration.version)?;
+        if !applied {
             let sql = match conn.backend() {
                 Backend::Sqlite => migration.sqlite,
                 Backend::Postgres => migration.postgres,
@@ -337,29 +328,42 @@ fn apply(
                     migration.name
                 )));
             }
-            let now = crate::now();
-            match domain {
-                None => conn.exec(
-                    "INSERT INTO qaita_schema (version, name, applied_at) VALUES (?, ?, ?)",
-                    &[
-                        Val::Int(migration.version),
-                        Val::Text(migration.name),
-                        Val::Text(&now),
-                    ],
-                )?,
-                Some(d) => conn.exec(
-                    "INSERT INTO qaita_domain_schema (domain, version, name, applied_at) VALUES (?, ?, ?, ?)",
-                    &[
-                        Val::Text(d),
-                        Val::Int(migration.version),
-                        Val::Text(migration.name),
-                        Val::Text(&now),
-                    ],
-                )?,
-            };
+            record(conn, domain, migration)?;
         }
         conn.commit()?;
     }
+    Ok(())
+}
+
+/// Whether the core's (`domain` None) or a domain's migration `version` is recorded.
+fn recorded(conn: &mut Conn, domain: Option<&str>, version: i64) -> Result<bool, StoreError> {
+    let count = match domain {
+        None => conn.query_int(
+            "SELECT count(*) FROM qaita_schema WHERE version = ?",
+            &[Val::Int(version)],
+        )?,
+        Some(d) => conn.query_int(
+            "SELECT count(*) FROM qaita_domain_schema WHERE domain = ? AND version = ?",
+            &[Val::Text(d), Val::Int(version)],
+        )?,
+    };
+    Ok(count > 0)
+}
+
+/// Record `migration` as applied in the core's or the domain's ledger.
+fn record(conn: &mut Conn, domain: Option<&str>, migration: &Migration) -> Result<(), StoreError> {
+    let now = crate::now();
+    let (version, name) = (Val::Int(migration.version), Val::Text(migration.name));
+    match domain {
+        None => conn.exec(
+            "INSERT INTO qaita_schema (version, name, applied_at) VALUES (?, ?, ?)",
+            &[version, name, Val::Text(&now)],
+        )?,
+        Some(d) => conn.exec(
+            "INSERT INTO qaita_domain_schema (domain, version, name, applied_at) VALUES (?, ?, ?, ?)",
+            &[Val::Text(d), version, name, Val::Text(&now)],
+        )?,
+    };
     Ok(())
 }
 
