@@ -137,9 +137,9 @@ pub async fn login(
     .map_err(|e| Problem::internal(format!("login: {e}")))?;
     let Some(user) = user.filter(|_| ok) else {
         let limits = state.config().login.clone();
-        let failures = state
+        let (failures, locked) = state
             .db(move |s| {
-                let mut most = 0;
+                let (mut most, mut locked) = (0, false);
                 for key in &keys {
                     let max = if key.starts_with("user:") {
                         limits.account_failures
@@ -153,6 +153,7 @@ pub async fn login(
                         qaita_store::LoginGate::Locked { .. } => most = most.max(max),
                     }
                     if locked_now {
+                        locked = true;
                         s.add_auth_event(
                             "lockout",
                             &name,
@@ -165,10 +166,14 @@ pub async fn login(
                     }
                 }
                 s.add_auth_event("login_failed", &name, address.as_deref(), None)?;
-                Ok(most)
+                Ok((most, locked))
             })
             .await?;
-        tokio::time::sleep(state.config().login.delay_after(failures)).await;
+        // The failure that sets a lock is answered at once: the lock is the throttle now, and
+        // a delay would only use up part of it.
+        if !locked {
+            tokio::time::sleep(state.config().login.delay_after(failures)).await;
+        }
         return Err(Problem::unauthorized("wrong user name or password"));
     };
     {
