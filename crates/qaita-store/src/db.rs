@@ -17,13 +17,27 @@ pub enum Backend {
     Postgres,
 }
 
-/// A parameter value. Only these four kinds cross the boundary, so both backends agree.
+/// A parameter value. Only these five kinds cross the boundary, so both backends agree
+/// (`Blob` is SQLite BLOB and PostgreSQL BYTEA).
 #[derive(Debug, Clone, Copy)]
 pub enum Val<'a> {
     Null,
     Int(i64),
     Real(f64),
     Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+impl<'a> From<&'a [u8]> for Val<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        Val::Blob(b)
+    }
+}
+
+impl From<Option<i64>> for Val<'_> {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Val::Null, Val::Int)
+    }
 }
 
 impl<'a> From<&'a str> for Val<'a> {
@@ -63,6 +77,7 @@ impl rusqlite::ToSql for Val<'_> {
             Val::Int(v) => ValueRef::Integer(v),
             Val::Real(v) => ValueRef::Real(v),
             Val::Text(s) => ValueRef::Text(s.as_bytes()),
+            Val::Blob(b) => ValueRef::Blob(b),
         }))
     }
 }
@@ -80,6 +95,7 @@ impl ToSql for Val<'_> {
             Val::Int(v) => v.to_sql(ty, out),
             Val::Real(v) => v.to_sql(ty, out),
             Val::Text(s) => s.to_sql(ty, out),
+            Val::Blob(b) => b.to_sql(ty, out),
         }
     }
 
@@ -114,6 +130,20 @@ impl Row<'_> {
     pub fn bool(&self, i: usize) -> Result<bool, StoreError> {
         Ok(match self {
             Row::Sqlite(r) => r.get::<_, i64>(i)? != 0,
+            Row::Postgres(r) => r.try_get(i)?,
+        })
+    }
+
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(match self {
+            Row::Sqlite(r) => r.get(i)?,
+            Row::Postgres(r) => r.try_get(i)?,
+        })
+    }
+
+    pub fn blob(&self, i: usize) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(match self {
+            Row::Sqlite(r) => r.get(i)?,
             Row::Postgres(r) => r.try_get(i)?,
         })
     }
