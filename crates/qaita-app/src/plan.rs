@@ -19,14 +19,16 @@ use qaita_plan::schedule::{Comparison, Objective, ScheduleSettings, SolverChoice
 use qaita_plan::{EstimateClass, PlanTmf, ProximityFacts, ValuationFacts};
 use qaita_risk::proximity::{Proximity, SettlementIndex, Site};
 use qaita_store::{Analysis, Store, TmfFilter};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::document::RESOURCE_ESTIMATE;
+use crate::jobs::{self, JobContext, JobError, JobKind, JobOutput};
 use crate::valuation::{EconData, EconOptions, VALUATION, ValueOptions, assumptions, value_one};
 
 /// Which TMFs to plan over and how to value those without a stored valuation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DataOptions {
     pub filter: TmfFilter,
     pub econ: EconOptions,
@@ -293,7 +295,8 @@ pub fn roadmap_document(
 }
 
 /// The options of a reprocessing schedule, in the units users give them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ScheduleRequest {
     pub objective: Objective,
     /// Capital that may be committed each year, USD.
@@ -545,7 +548,8 @@ impl PlanConfig {
 }
 
 /// Which report.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReportTarget {
     National,
     /// One TMF's fact sheet (registry id).
@@ -612,3 +616,130 @@ pub fn report(
         }
     }
 }
+
+/// Input of the `schedule` and `scenarios` jobs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanJob {
+    pub options: DataOptions,
+    pub request: ScheduleRequest,
+}
+
+/// Input of the `report` job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportJob {
+    pub options: DataOptions,
+    pub request: ScheduleRequest,
+    pub target: ReportTarget,
+    pub top: usize,
+}
+
+/// The plan a job works on, with the schedule options checked against it (an id not among
+/// the TMFs planned fails the job, naming the option).
+fn job_plan(
+    context: &mut JobContext<'_>,
+    options: &DataOptions,
+    request: &ScheduleRequest,
+) -> Result<PlanData, JobError> {
+    let config = context.config;
+    let plan = load(context.store, &config.settlements, &config.econ, options)?;
+    request
+        .settings(&plan)
+        .map_err(|e| JobError::Invalid(e.to_string()))?;
+    Ok(plan)
+}
+
+fn run_schedule_job(context: &mut JobContext<'_>, value: Value) -> Result<JobOutput, JobError> {
+    let job: PlanJob = jobs::input(value)?;
+    let plan = job_plan(context, &job.options, &job.request)?;
+    let ranking = rank(&plan, &context.config.plan.ranking, false);
+    context.advance(1);
+    let run = schedule(&plan, &ranking, &job.request)?;
+    context.advance(1);
+    Ok(schedule_document(&plan, &run).into())
+}
+
+fn run_scenarios_job(context: &mut JobContext<'_>, value: Value) -> Result<JobOutput, JobError> {
+    let job: PlanJob = jobs::input(value)?;
+    let plan = job_plan(context, &job.options, &job.request)?;
+    let config = context.config;
+    context.set_total(1 + scheduled_scenarios(&config.plan.stock) as u64);
+    let ranking = rank(&plan, &config.plan.ranking, false);
+    context.advance(1);
+    let made = scenarios(
+        &plan,
+        &config.econ,
+        &ranking,
+        &job.request,
+        &config.plan.stock,
+        || context.advance(1),
+    )?;
+    Ok(scenarios_document(&plan, &made).into())
+}
+
+fn run_report_job(context: &mut JobContext<'_>, value: Value) -> Result<JobOutput, JobError> {
+    let job: ReportJob = jobs::input(value)?;
+    let plan = job_plan(context, &job.options, &job.request)?;
+    context.advance(1);
+    let config = context.config;
+    let (stem, doc) = report(
+        &plan,
+        &config.econ,
+        &config.plan,
+        &job.request,
+        &job.target,
+        job.top,
+        || context.advance(1),
+    )?;
+    let pdf = doc
+        .to_pdf()
+        .map_err(|e| JobError::Invalid(format!("PDF: {e}")))?;
+    let files = vec![
+        qaita_store::JobFileData {
+            name: format!("{stem}.html"),
+            content_type: "text/html; charset=utf-8".into(),
+            bytes: doc.to_html().into_bytes(),
+        },
+        qaita_store::JobFileData {
+            name: format!("{stem}.pdf"),
+            content_type: "application/pdf".into(),
+            bytes: pdf,
+        },
+    ];
+    let (kind, external_id) = match &job.target {
+        ReportTarget::Tmf(id) => (
+            "tmf",
+            plan.tmfs
+                .iter()
+                .find(|t| t.id == *id)
+                .map(|t| t.external_id.clone()),
+        ),
+        ReportTarget::National => ("national", None),
+    };
+    let listed: Vec<Value> = files
+        .iter()
+        .map(|f| json!({"name": f.name, "content_type": f.content_type, "bytes": f.bytes.len()}))
+        .collect();
+    Ok(JobOutput {
+        result: json!({"report": kind, "external_id": external_id, "made_from": plan.made_from(),
+            "label": plan.label(), "files": listed}),
+        files,
+    })
+}
+
+/// This module's job kinds.
+pub const JOB_KINDS: &[JobKind] = &[
+    JobKind {
+        name: "schedule",
+        run: run_schedule_job,
+    },
+    JobKind {
+        name: "scenarios",
+        run: run_scenarios_job,
+    },
+    JobKind {
+        name: "report",
+        run: run_report_job,
+    },
+];

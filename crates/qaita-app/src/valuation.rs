@@ -13,6 +13,9 @@ use qaita_econ::valuation::{
 use qaita_model::{Commodity, FigureField, StoredTmf};
 use qaita_store::Store;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::jobs::{self, JobContext, JobError, JobKind, JobOutput};
 
 /// Kind of the stored analysis.
 pub const VALUATION: &str = "valuation";
@@ -409,6 +412,7 @@ pub fn value_and_store(
     assumptions: &Assumptions,
     options: &ValueOptions,
     actor: &str,
+    job: Option<i64>,
 ) -> Result<Option<(ValueResult, i64)>> {
     let estimate = store
         .analyses(stored.id, crate::document::RESOURCE_ESTIMATE)?
@@ -416,11 +420,13 @@ pub fn value_and_store(
     let Some(r) = value_one(stored, estimate.as_ref(), data, assumptions, options)? else {
         return Ok(None);
     };
-    let id = store_result(store, &r, data, econ, assumptions, options, actor)?;
+    let id = store_result(store, &r, data, econ, assumptions, options, actor, job)?;
     Ok(Some((r, id)))
 }
 
-/// Store a computed valuation as a new version; returns the analysis id.
+/// Store a computed valuation as a new version; returns the analysis id. `job` is the
+/// background job that made it (kept in the parameters, so a retried job finds its work).
+#[allow(clippy::too_many_arguments)]
 pub fn store_result(
     store: &mut Store,
     r: &ValueResult,
@@ -429,14 +435,18 @@ pub fn store_result(
     assumptions: &Assumptions,
     options: &ValueOptions,
     actor: &str,
+    job: Option<i64>,
 ) -> Result<i64> {
-    let parameters = serde_json::json!({
+    let mut parameters = serde_json::json!({
         "assumptions": assumptions,
         "econ": econ,
         "route": options.route,
         "montecarlo": {"paths": options.paths, "seed": options.seed},
         "data": data.source,
     });
+    if let Some(job) = job {
+        parameters["job"] = job.into();
+    }
     Ok(store.add_analysis(
         r.id,
         VALUATION,
@@ -461,3 +471,143 @@ pub fn projects(store: &mut Store, filter: &qaita_store::TmfFilter) -> Result<Ve
     }
     Ok(projects)
 }
+
+/// A stored valuation as the UI reads it: headline numbers, the NPV histogram as edges and
+/// counts, and the full stored result.
+pub fn valuation_view(tmf_id: i64, external_id: &str, a: &qaita_store::Analysis) -> Value {
+    let r = &a.result;
+    let mc = &r["montecarlo"];
+    let histogram: Vec<(f64, f64)> = mc["histogram"]
+        .as_array()
+        .map(|bins| {
+            bins.iter()
+                .filter_map(|b| Some((b[0].as_f64()?, b[1].as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let npv_histogram = (!histogram.is_empty()).then(|| {
+        let width = if histogram.len() > 1 {
+            histogram[1].0 - histogram[0].0
+        } else {
+            0.0
+        };
+        let mut edges: Vec<f64> = histogram.iter().map(|b| b.0).collect();
+        edges.push(histogram[histogram.len() - 1].0 + width);
+        json!({"edges": edges, "counts": histogram.iter().map(|b| b.1).collect::<Vec<_>>()})
+    });
+    let mut valuation = r["valuation"].clone();
+    let years = valuation
+        .as_object_mut()
+        .and_then(|v| v.remove("years"))
+        .and_then(|y| y.as_array().map(Vec::len));
+    json!({
+        "tmf_id": tmf_id, "external_id": external_id,
+        "version": a.version, "created_at": a.created_at, "actor": a.actor, "method": a.method,
+        "route": valuation["route"], "scenario": valuation["scenario"],
+        "npv_usd": valuation["npv_usd"], "irr": valuation["irr"],
+        "p10_usd": mc["p10_usd"], "p50_usd": mc["p50_usd"], "p90_usd": mc["p90_usd"],
+        "mean_usd": mc["mean_usd"], "probability_positive": mc["probability_positive"],
+        "paths": mc["paths"], "seed": mc["seed"], "npv_histogram": npv_histogram,
+        "valuation": valuation, "years": years, "alternatives": r["alternatives"],
+        "tornado": r["tornado"], "basis": r["basis"], "data": r["data"],
+        "parameters": a.parameters,
+    })
+}
+
+/// Input of the `valuation` job: one TMF, checked options.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValuationJob {
+    pub tmf_id: i64,
+    pub scenario: Scenario,
+    pub met_coefficient: Option<f64>,
+    pub econ: EconOptions,
+    pub options: ValueOptions,
+}
+
+fn run_valuation_job(context: &mut JobContext<'_>, value: Value) -> Result<JobOutput, JobError> {
+    let job: ValuationJob = jobs::input(value)?;
+    let a = assumptions(&job.econ, job.scenario, job.met_coefficient)?;
+    let stored = context
+        .store
+        .get(job.tmf_id)?
+        .ok_or_else(|| JobError::Invalid(format!("TMF {} no longer exists", job.tmf_id)))?;
+    context.advance(1);
+    // An earlier attempt of this job that stored its valuation before its worker died.
+    let mine = |a: &qaita_store::Analysis| a.parameters["job"].as_i64() == Some(context.job_id);
+    let earlier = context
+        .store
+        .analyses(stored.id, VALUATION)?
+        .into_iter()
+        .find(mine);
+    let analysis = match earlier {
+        Some(a) => a,
+        None => {
+            let outcome = value_and_store(
+                context.store,
+                &stored,
+                &context.config.econ,
+                &job.econ,
+                &a,
+                &job.options,
+                context.owner,
+                Some(context.job_id),
+            )?;
+            let Some((_, id)) = outcome else {
+                return Err(JobError::Invalid(format!(
+                    "{} cannot be valued: no tonnage, or no processing route fits its kind and commodities",
+                    stored.tmf.external_id
+                )));
+            };
+            context
+                .store
+                .analyses(stored.id, VALUATION)?
+                .into_iter()
+                .find(|x| x.id == id)
+                .ok_or_else(|| JobError::Transient("stored valuation not found".into()))?
+        }
+    };
+    context.advance(1);
+    Ok(valuation_view(stored.id, &stored.tmf.external_id, &analysis).into())
+}
+
+/// Input of the `policy` job: a MET sweep over the TMFs a filter selects.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyJob {
+    pub filter: qaita_store::TmfFilter,
+    pub coefficients: Vec<f64>,
+    pub scenarios: Vec<Scenario>,
+    pub econ: EconOptions,
+}
+
+fn run_policy_job(context: &mut JobContext<'_>, value: Value) -> Result<JobOutput, JobError> {
+    let job: PolicyJob = jobs::input(value)?;
+    let a = assumptions(&job.econ, Scenario::Base, None)?;
+    let projects = projects(context.store, &job.filter)?;
+    context.advance(1);
+    let data = &context.config.econ;
+    let rows = qaita_econ::policy::sweep(
+        &projects,
+        &data.routes,
+        &data.deck,
+        &data.tax,
+        &a,
+        &job.coefficients,
+        &job.scenarios,
+    );
+    context.advance(1);
+    Ok(json!({"objects": projects.len(), "data": data.source, "rows": rows}).into())
+}
+
+/// This module's job kinds.
+pub const JOB_KINDS: &[JobKind] = &[
+    JobKind {
+        name: "valuation",
+        run: run_valuation_job,
+    },
+    JobKind {
+        name: "policy",
+        run: run_policy_job,
+    },
+];

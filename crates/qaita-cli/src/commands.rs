@@ -122,6 +122,8 @@ pub fn run(cli: Cli, actor: String) -> Result<u8> {
         Command::Report(args) => crate::plan::report(&mut open()?, args),
         Command::Serve(args) => crate::serve::serve(&db, args),
         Command::User(command) => crate::serve::user(&mut open()?, &actor, command),
+        Command::Worker(args) => crate::jobs::worker(&db, args),
+        Command::Job(command) => crate::jobs::job(&mut open()?, &actor, command),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod commands;
 mod estimate;
+mod jobs;
 mod output;
 mod plan;
 mod sampling;
@@ -98,6 +99,12 @@ enum Command {
     /// Users and API tokens of the server: add, list, revoke, passwd, token, tokens, revoke-token.
     #[command(subcommand)]
     User(serve::UserCommand),
+    /// Run background jobs from the database's queue (beside or instead of the servers' own
+    /// workers; any number of worker processes may share one PostgreSQL database).
+    Worker(jobs::WorkerArgs),
+    /// Background jobs: list, show, add, cancel, kinds, and recurring schedules.
+    #[command(subcommand)]
+    Job(jobs::JobCommand),
 }
 
 #[derive(Args, Clone)]

@@ -50,9 +50,16 @@ pub struct ServeArgs {
     /// national-stock.json found there replace the bundled ones (data/plan/).
     #[arg(long)]
     plan_data: Option<PathBuf>,
-    /// Background jobs (valuations, policy runs, schedules, reports) running at once.
+    /// Background jobs (valuations, policy runs, schedules, reports, estimates) this server
+    /// runs at once; 0 leaves them to `qaita worker` processes.
     #[arg(long, default_value_t = 1)]
     job_workers: usize,
+    /// A job whose worker has not renewed its lease for this long is run by another, seconds.
+    #[arg(long, default_value_t = 30.0)]
+    lease_seconds: f64,
+    /// Attempts before a job whose workers keep dying fails.
+    #[arg(long, default_value_t = 3)]
+    job_max_attempts: i64,
     #[command(flatten)]
     login: LoginArgs,
 }
@@ -103,6 +110,11 @@ pub fn serve(db: &str, args: ServeArgs) -> Result<u8> {
     config.econ_data = args.econ_data;
     config.plan_data = args.plan_data;
     config.job_workers = args.job_workers;
+    if !(args.lease_seconds >= 0.5 && args.lease_seconds.is_finite()) {
+        bail!("--lease-seconds must be at least 0.5");
+    }
+    config.job_lease_seconds = args.lease_seconds;
+    config.job_max_attempts = args.job_max_attempts.max(1);
     config.login = qaita_server::throttle::LoginLimits {
         window_secs: args.login.login_window_seconds,
         account_failures: args.login.login_max_failures,

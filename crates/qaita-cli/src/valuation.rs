@@ -180,7 +180,7 @@ pub fn value(store: &mut Store, actor: &str, args: ValueArgs) -> Result<u8> {
     }
     if !args.no_store {
         for r in &results {
-            qaita_app::valuation::store_result(store, r, &data, &econ, &a, &options, actor)?;
+            qaita_app::valuation::store_result(store, r, &data, &econ, &a, &options, actor, None)?;
         }
     }
     if let Some(dir) = &args.charts {

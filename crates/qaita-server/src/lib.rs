@@ -5,11 +5,13 @@
 //! Request path: axum router → [`auth::Caller`] (session cookie or bearer token) → handler →
 //! [`AppState::db`] runs store calls on the blocking pool with a pooled connection → JSON or a
 //! [`problem::Problem`]. Long computations (valuations, policy runs, schedules, scenarios,
-//! reports) are [`jobs`].
+//! reports, estimates) are durable [`jobs`] in the database, run by in-process workers
+//! (`--job-workers`) or by `qaita worker` processes.
 //!
 //! Invariants: no handler writes without an audited store call carrying the caller's name; a
 //! panic, a timeout or an oversized body still answers problem+json; the store is the only
-//! state shared between server processes (sessions live in it), jobs are per process.
+//! state shared between server processes (sessions, login throttling, jobs and their results
+//! live in it), so any number of servers can share one PostgreSQL database.
 
 pub mod api;
 pub mod auth;
@@ -29,9 +31,11 @@ use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use deadpool::unmanaged::{Object, Pool};
+use qaita_app::jobs::{WorkerEvent, WorkerOptions, Workers};
 use qaita_app::plan::PlanConfig;
 use qaita_app::valuation::EconData;
-use qaita_risk::proximity::{ProximityConfig, SettlementIndex};
+use qaita_app::{AppConfig, DataPaths};
+use qaita_risk::proximity::SettlementIndex;
 use qaita_store::Store;
 
 pub use problem::Problem;
@@ -62,8 +66,13 @@ pub struct ServerConfig {
     pub econ_data: Option<PathBuf>,
     /// Planning data directory replacing bundled files (see `qaita_app::plan::PlanConfig::load`).
     pub plan_data: Option<PathBuf>,
-    /// Background jobs run at once; more wait in a queue.
+    /// Jobs this process runs at once (in-process workers); 0 leaves them to `qaita worker`
+    /// processes. More wait in the queue.
     pub job_workers: usize,
+    /// A job whose worker has not renewed its lease for this long is run by another.
+    pub job_lease_seconds: f64,
+    /// Attempts before a job whose workers keep dying (or whose database is away) fails.
+    pub job_max_attempts: i64,
     /// Failed-login throttling.
     pub login: throttle::LoginLimits,
 }
@@ -83,6 +92,8 @@ impl ServerConfig {
             econ_data: None,
             plan_data: None,
             job_workers: 1,
+            job_lease_seconds: 30.0,
+            job_max_attempts: 3,
             login: throttle::LoginLimits::default(),
         }
     }
@@ -98,10 +109,8 @@ struct Inner {
     config: ServerConfig,
     pool: Pool<Store>,
     backend: qaita_store::Backend,
-    index: SettlementIndex,
-    econ: EconData,
-    plan: PlanConfig,
-    jobs: jobs::Jobs,
+    app: Arc<AppConfig>,
+    workers: Mutex<Option<Workers>>,
     /// Proximity of listed TMFs as JSON, by (id, version): listings stay cheap.
     proximity_json: Mutex<HashMap<(i64, i64), Arc<str>>>,
     /// SHA-256 of bearer tokens already verified with argon2, to their token id: argon2 runs
@@ -125,23 +134,33 @@ impl AppState {
                     .with_context(|| format!("cannot open database {}", redact(&config.db)))?,
             );
         }
-        let index = qaita_app::settlements::index(
-            config.settlements.as_deref(),
-            ProximityConfig::default(),
-        )?;
-        let econ = qaita_app::valuation::load(config.econ_data.as_deref())?;
-        let plan = PlanConfig::load(config.plan_data.as_deref())?;
-        let jobs = jobs::Jobs::new(config.job_workers.max(1));
+        let app = Arc::new(AppConfig::load(&DataPaths {
+            econ: config.econ_data.clone(),
+            plan: config.plan_data.clone(),
+            settlements: config.settlements.clone(),
+        })?);
+        let workers = (config.job_workers > 0).then(|| {
+            Workers::start(
+                &config.db,
+                app.clone(),
+                qaita_app::job_kinds(),
+                WorkerOptions {
+                    workers: config.job_workers,
+                    lease_seconds: config.job_lease_seconds,
+                    max_attempts: config.job_max_attempts,
+                    ..WorkerOptions::default()
+                },
+                log_worker_event,
+            )
+        });
         let backend = stores[0].backend();
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
                 pool: Pool::from(stores),
                 backend,
-                index,
-                econ,
-                plan,
-                jobs,
+                app,
+                workers: Mutex::new(workers),
                 proximity_json: Mutex::new(HashMap::new()),
                 verified_tokens: Mutex::new(HashMap::new()),
             }),
@@ -153,20 +172,34 @@ impl AppState {
     }
 
     pub fn settlements(&self) -> &SettlementIndex {
-        &self.inner.index
+        &self.inner.app.settlements
     }
 
     pub fn econ(&self) -> &EconData {
-        &self.inner.econ
+        &self.inner.app.econ
     }
 
     /// Ranking criteria, removal costs, rare-metal routes and national stock figures.
     pub fn plan_config(&self) -> &PlanConfig {
-        &self.inner.plan
+        &self.inner.app.plan
     }
 
-    pub fn jobs(&self) -> &jobs::Jobs {
-        &self.inner.jobs
+    /// A job was queued: this process's idle workers take it now rather than at their next poll
+    /// (other processes' workers find it at theirs).
+    pub fn wake_workers(&self) {
+        if let Ok(workers) = self.inner.workers.lock()
+            && let Some(w) = workers.as_ref()
+        {
+            w.wake();
+        }
+    }
+
+    /// Let this process's workers finish their jobs, then stop them (at shutdown).
+    pub fn stop_workers(&self) {
+        let workers = self.inner.workers.lock().ok().and_then(|mut w| w.take());
+        if let Some(w) = workers {
+            w.stop();
+        }
     }
 
     /// Run store calls on the blocking pool with a pooled connection. A connection found
@@ -233,6 +266,30 @@ impl AppState {
     /// A fresh store outside the pool, for a background job that may run for minutes.
     pub fn open_store(&self) -> Result<Store, Problem> {
         Store::open(&self.inner.config.db).map_err(Problem::from)
+    }
+}
+
+fn log_worker_event(worker: &str, event: &WorkerEvent) {
+    match event {
+        WorkerEvent::Started { job, kind, attempt } => {
+            tracing::info!(worker, job, kind, attempt, "job started")
+        }
+        WorkerEvent::Succeeded { job, seconds } => {
+            tracing::info!(worker, job, seconds, "job succeeded")
+        }
+        WorkerEvent::Failed { job, error, retry } => {
+            tracing::warn!(worker, job, error, retry, "job failed")
+        }
+        WorkerEvent::Lost { job } => {
+            tracing::warn!(
+                worker,
+                job,
+                "job lease lost; outcome left to its new worker"
+            )
+        }
+        WorkerEvent::Unavailable { error } => {
+            tracing::error!(worker, error, "database unavailable")
+        }
     }
 }
 
@@ -356,11 +413,18 @@ pub async fn serve(state: AppState, ready: impl FnOnce(SocketAddr)) -> Result<()
     // The peer address feeds the login throttle (`throttle::ClientAddr`).
     axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .context("server failed")
+    .context("server failed")?;
+    // Jobs in this process's workers finish (or, if the process is killed, are taken by another
+    // worker when their lease runs out).
+    let stopping = state.clone();
+    tokio::task::spawn_blocking(move || stopping.stop_workers())
+        .await
+        .context("stopping workers")?;
+    Ok(())
 }
 
 async fn shutdown_signal() {

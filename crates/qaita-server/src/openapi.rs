@@ -18,7 +18,8 @@ use crate::AppState;
     modifiers(&Security),
     tags(
         (name = "registry", description = "TMFs, their history, statistics and proximity"),
-        (name = "analyses", description = "Valuations, resource estimates, policy runs and background jobs"),
+        (name = "analyses", description = "Valuations, resource estimates and policy runs"),
+        (name = "jobs", description = "Background jobs (stored in the database, run by any worker): state, results, files, cancellation"),
         (name = "plan", description = "National prioritisation: ranking, removal programme, rare-metals roadmap, schedules, scenarios and reports"),
         (name = "data", description = "Imports, exports and vocabularies"),
         (name = "auth", description = "Sessions, users and API tokens")

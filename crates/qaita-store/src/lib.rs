@@ -4,8 +4,9 @@
 //! The core (this file, `db`, `schema`, `users`) is the connection, transactions, the migration
 //! runner, users, tokens and sessions. Each domain is a module of its own with its tables and
 //! migrations on that core: `registry` (TMFs, imports, edits, audit trail), `analysis` (stored
-//! valuations and estimates), and the round-two domains, each listed once in
-//! [`schema::DOMAINS`]. A domain module never reads another domain's tables.
+//! valuations and estimates), `jobs` (the durable job queue every server and worker shares),
+//! and the round-two domains, each listed once in [`DOMAINS`]. A domain module never reads
+//! another domain's tables.
 //!
 //! Invariants: every write goes through [`Store::import`] or another audited method and leaves
 //! an [`AuditEntry`] with before/after documents; an import is one transaction; rows are never
@@ -18,6 +19,7 @@
 
 mod analysis;
 mod db;
+mod jobs;
 mod registry;
 mod schema;
 mod throttle;
@@ -26,6 +28,9 @@ mod users;
 pub use analysis::Analysis;
 pub use db::Backend;
 use db::Conn;
+pub use jobs::{
+    ClaimedJob, JobFileData, JobRecord, JobSchedule, JobStatus, NewJob, ScheduleOptions,
+};
 pub use registry::{
     AuditEntry, BBox, ChangeSummary, ImportOptions, ImportReport, LocatedTmf, REPORT_CHANGES,
     RawTmf, SortKey, TmfFilter,
@@ -53,6 +58,10 @@ pub enum StoreError {
     #[error("internal error: {0}")]
     Invariant(String),
 }
+
+/// Every domain's migrations, in the order they are applied (a domain whose tables refer to
+/// another's comes after it). Adding a domain adds one line here and nothing elsewhere.
+const DOMAINS: &[&schema::DomainMigrations] = &[&jobs::SCHEMA];
 
 pub(crate) fn now() -> String {
     timestamp_in(chrono::Duration::zero())
@@ -107,7 +116,7 @@ impl Store {
             Conn::Sqlite(conn)
         };
         let mut store = Store { conn };
-        schema::migrate(&mut store.conn)?;
+        schema::migrate(&mut store.conn, DOMAINS)?;
         store.fill_search_text()?;
         Ok(store)
     }

@@ -13,13 +13,13 @@ use qaita_model::{
     Change, Commodity, CurrentPolicy, ImportPlanner, Kind, LegalClass, Problem, RecordResult,
     Region, Status, StoredTmf, Tmf,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, Row, Val};
 use crate::{Store, StoreError, now};
 
 /// A longitude/latitude box in WGS84 degrees, edges included.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BBox {
     pub min_lon: f64,
     pub min_lat: f64,
@@ -69,7 +69,8 @@ impl std::str::FromStr for BBox {
 }
 
 /// What a listing is ordered by; ties are broken by id, and missing values come last.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SortKey {
     /// Registry id (insertion order).
     #[default]
@@ -124,7 +125,8 @@ impl SortKey {
 const NPV_COLUMN: &str = "(SELECT a.headline FROM analysis a WHERE a.tmf_id = tmf.id AND a.kind = 'valuation' ORDER BY a.id DESC LIMIT 1) AS npv_usd";
 
 /// Filters for listing TMFs; `None` means any.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TmfFilter {
     pub region: Option<Region>,
     pub kind: Option<Kind>,

@@ -1,7 +1,8 @@
 //! Schema migrations. The core (registry, analyses, users and sessions) has its list here,
 //! recorded in `qaita_schema`; each domain module of the store (jobs, flood warning, ...)
 //! declares its own [`DomainMigrations`], recorded per domain in `qaita_domain_schema`, and is
-//! listed once in [`DOMAINS`]. Each migration runs in a transaction of its own, with SQL per
+//! listed once in `DOMAINS` in the crate root (so no domain module and this runner import each
+//! other). Each migration runs in a transaction of its own, with SQL per
 //! backend. A migration once released is never edited: add a new one.
 
 use crate::StoreError;
@@ -20,10 +21,6 @@ pub struct DomainMigrations {
     pub domain: &'static str,
     pub migrations: &'static [Migration],
 }
-
-/// Every domain's migrations, in the order they are applied (a domain whose tables refer to
-/// another's comes after it). Adding a domain adds one line here and nothing elsewhere.
-pub const DOMAINS: &[&DomainMigrations] = &[];
 
 /// The core's migrations.
 pub const MIGRATIONS: &[Migration] = &[
@@ -277,7 +274,7 @@ CREATE INDEX auth_event_user ON auth_event(username, id);
 ];
 
 /// Bring the schema up to date. Refuses a database written by a newer Qaita.
-pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
+pub fn migrate(conn: &mut Conn, domains: &[&DomainMigrations]) -> Result<(), StoreError> {
     if conn.backend() == Backend::Postgres {
         // Serialised: two first-time connections would otherwise race on pg_extension. Each
         // statement runs on its own, so the extension is committed before the lock is released
@@ -295,10 +292,10 @@ pub fn migrate(conn: &mut Conn) -> Result<(), StoreError> {
     conn.batch("CREATE TABLE IF NOT EXISTS qaita_schema (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")?;
     conn.batch("CREATE TABLE IF NOT EXISTS qaita_domain_schema (domain TEXT NOT NULL, version BIGINT NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (domain, version))")?;
     apply(conn, None, MIGRATIONS)?;
-    for domain in DOMAINS {
+    for domain in domains {
         apply(conn, Some(domain.domain), domain.migrations)?;
     }
-    check_not_newer(conn)
+    check_not_newer(conn, domains)
 }
 
 /// Apply the migrations of the core (`domain` None) or of one domain that are not yet recorded.
@@ -369,7 +366,7 @@ fn record(conn: &mut Conn, domain: Option<&str>, migration: &Migration) -> Resul
 
 /// A database migrated by a newer Qaita (a later core or domain version, or a domain this
 /// build does not have) is refused rather than written with an older idea of its tables.
-fn check_not_newer(conn: &mut Conn) -> Result<(), StoreError> {
+fn check_not_newer(conn: &mut Conn, domains: &[&DomainMigrations]) -> Result<(), StoreError> {
     let known = MIGRATIONS.last().map_or(0, |m| m.version);
     let newest = conn.query_int("SELECT COALESCE(MAX(version), 0) FROM qaita_schema", &[])?;
     if newest > known {
@@ -383,7 +380,7 @@ fn check_not_newer(conn: &mut Conn) -> Result<(), StoreError> {
         |row| Ok((row.text(0)?.unwrap_or_default(), row.int(1)?)),
     )?;
     for (domain, newest) in recorded {
-        let known = DOMAINS
+        let known = domains
             .iter()
             .find(|d| d.domain == domain)
             .map(|d| d.migrations.last().map_or(0, |m| m.version));

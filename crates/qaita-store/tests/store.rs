@@ -8,52 +8,10 @@ use qaita_model::{
 };
 use qaita_store::{BBox, Backend, ImportOptions, Role, SortKey, Store, StoreError, TmfFilter};
 
-struct PgSchema {
-    admin_url: String,
-    schema: String,
-}
+#[macro_use]
+mod common;
 
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        if let Ok(mut client) = ::postgres::Client::connect(&self.admin_url, ::postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
-        }
-    }
-}
-
-enum Guard {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres(#[allow(dead_code)] PgSchema),
-}
-
-fn open(backend: Backend, name: &str) -> (Store, Guard, String) {
-    match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("qaita.db").display().to_string();
-            (Store::open(&path).unwrap(), Guard::Sqlite(dir), path)
-        }
-        Backend::Postgres => {
-            let admin_url = std::env::var("QAITA_TEST_POSTGRES")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            let schema = format!("qaita_test_{}_{name}", std::process::id());
-            let mut client = ::postgres::Client::connect(&admin_url, ::postgres::NoTls)
-                .unwrap_or_else(|e| {
-                    panic!("PostgreSQL at {admin_url} is needed for the store suite: {e}")
-                });
-            client
-                .batch_execute(&format!(
-                    "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-                ))
-                .unwrap();
-            let separator = if admin_url.contains('?') { '&' } else { '?' };
-            let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema},public");
-            let store = Store::open(&url).unwrap();
-            assert_eq!(store.backend(), Backend::Postgres);
-            (store, Guard::Postgres(PgSchema { admin_url, schema }), url)
-        }
-    }
-}
+use common::{Guard, open};
 
 fn provenance(source: &str, date: &str) -> Provenance {
     Provenance {
@@ -671,17 +629,6 @@ fn users_tokens_and_sessions(store: &mut Store) {
         store.users().unwrap()[0].revoked_by.as_deref(),
         Some("admin")
     );
-}
-
-macro_rules! on_both_backends {
-    ($($check:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $check() { let (mut store, _guard, _) = super::open(qaita_store::Backend::Sqlite, stringify!($check)); super::$check(&mut store); })*
-        }
-        mod postgres {
-            $(#[test] fn $check() { let (mut store, _guard, _) = super::open(qaita_store::Backend::Postgres, stringify!($check)); super::$check(&mut store); })*
-        }
-    };
 }
 
 on_both_backends!(

@@ -1,18 +1,20 @@
 //! Valuations, resource estimates, policy runs and the background jobs that compute them.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use qaita_app::document::{RESOURCE_ESTIMATE, estimate_summary};
 use qaita_app::valuation::{
-    EconOptions, VALUATION, ValuationSummary, ValueOptions, assumptions, value_and_store,
+    EconOptions, PolicyJob, VALUATION, ValuationJob, ValuationSummary, ValueOptions, assumptions,
+    valuation_view,
 };
 use qaita_econ::data::Scenario;
 use qaita_store::{Analysis, Role};
 use serde::Deserialize;
-use serde_json::{Value, json as j};
+use serde_json::json as j;
 use utoipa::ToSchema;
 
+use super::jobs::accepted;
 use super::{Params, json};
 use crate::AppState;
 use crate::auth::Caller;
@@ -36,48 +38,6 @@ async fn analyses_of(
             Ok((stored.id, stored.tmf.external_id, all))
         })
         .await
-}
-
-/// A stored valuation as the UI reads it: headline numbers, the NPV histogram as edges and
-/// counts, and the full stored result.
-fn valuation_view(tmf_id: i64, external_id: &str, a: &Analysis) -> Value {
-    let r = &a.result;
-    let mc = &r["montecarlo"];
-    let histogram: Vec<(f64, f64)> = mc["histogram"]
-        .as_array()
-        .map(|bins| {
-            bins.iter()
-                .filter_map(|b| Some((b[0].as_f64()?, b[1].as_f64()?)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let npv_histogram = (!histogram.is_empty()).then(|| {
-        let width = if histogram.len() > 1 {
-            histogram[1].0 - histogram[0].0
-        } else {
-            0.0
-        };
-        let mut edges: Vec<f64> = histogram.iter().map(|b| b.0).collect();
-        edges.push(histogram[histogram.len() - 1].0 + width);
-        j!({"edges": edges, "counts": histogram.iter().map(|b| b.1).collect::<Vec<_>>()})
-    });
-    let mut valuation = r["valuation"].clone();
-    let years = valuation
-        .as_object_mut()
-        .and_then(|v| v.remove("years"))
-        .and_then(|y| y.as_array().map(Vec::len));
-    j!({
-        "tmf_id": tmf_id, "external_id": external_id,
-        "version": a.version, "created_at": a.created_at, "actor": a.actor, "method": a.method,
-        "route": valuation["route"], "scenario": valuation["scenario"],
-        "npv_usd": valuation["npv_usd"], "irr": valuation["irr"],
-        "p10_usd": mc["p10_usd"], "p50_usd": mc["p50_usd"], "p90_usd": mc["p90_usd"],
-        "mean_usd": mc["mean_usd"], "probability_positive": mc["probability_positive"],
-        "paths": mc["paths"], "seed": mc["seed"], "npv_histogram": npv_histogram,
-        "valuation": valuation, "years": years, "alternatives": r["alternatives"],
-        "tornado": r["tornado"], "basis": r["basis"], "data": r["data"],
-        "parameters": a.parameters,
-    })
 }
 
 /// The latest valuation of a TMF.
@@ -165,15 +125,6 @@ pub(crate) fn body_problem(e: serde_json::Error) -> Problem {
     )
 }
 
-pub(crate) fn accepted(view: &JobView) -> Response {
-    let mut response = json(view);
-    *response.status_mut() = StatusCode::ACCEPTED;
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/jobs/{}", view.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    response
-}
-
 /// Value a TMF under Kazakhstan's tax regime (analyst): a background job; its result is also
 /// stored as the TMF's newest valuation.
 #[utoipa::path(
@@ -219,9 +170,9 @@ pub async fn start_valuation(
     if options.paths > MAX_PATHS {
         errors.push(FieldProblem::new("paths", format!("at most {MAX_PATHS}")));
     }
-    let a = match assumptions(&econ, scenario, request.met_coefficient) {
-        Ok(a) => Some(a),
-        Err(e) => {
+    // Checked here so the caller hears of a bad option at once; the job checks again.
+    if let Err(e) = assumptions(&econ, scenario, request.met_coefficient) {
+        {
             let text = e.to_string();
             let field = ["discount-rate", "met-coefficient", "capacity"]
                 .into_iter()
@@ -229,42 +180,27 @@ pub async fn start_valuation(
                 .unwrap_or("body")
                 .replace('-', "_");
             errors.push(FieldProblem::new(field, text));
-            None
         }
-    };
+    }
     if !errors.is_empty() {
         return Err(Problem::invalid("invalid valuation options", errors));
     }
-    let Some(a) = a else {
-        return Err(Problem::internal("assumptions missing without an error"));
-    };
-    let stored = state
+    let tmf_id = state
         .db(move |s| {
-            s.find(&id)?
-                .ok_or_else(|| Problem::not_found(format!("no TMF {id}")))
+            Ok(s.find(&id)?
+                .ok_or_else(|| Problem::not_found(format!("no TMF {id}")))?
+                .id)
         })
         .await?;
-    let job_state = state.clone();
-    let owner = user.clone();
-    let view = state.jobs().spawn("valuation", &owner, 2, move |progress| {
-        let mut store = job_state.open_store()?;
-        progress.advance(1);
-        let outcome = value_and_store(&mut store, &stored, job_state.econ(), &econ, &a, &options, &user)
-            .map_err(|e| Problem::bad_request(format!("{e:#}")))?;
-        progress.advance(1);
-        let Some((_, analysis_id)) = outcome else {
-            return Err(Problem::bad_request(format!(
-                "{} cannot be valued: no tonnage, or no processing route fits its kind and commodities",
-                stored.tmf.external_id
-            )));
-        };
-        let latest = store
-            .analyses(stored.id, VALUATION)?
-            .into_iter()
-            .find(|x| x.id == analysis_id)
-            .ok_or_else(|| Problem::internal("stored valuation not found"))?;
-        Ok(valuation_view(stored.id, &stored.tmf.external_id, &latest))
-    });
+    let input = ValuationJob {
+        tmf_id,
+        scenario,
+        met_coefficient: request.met_coefficient,
+        econ,
+        options,
+    };
+    let input = serde_json::to_value(&input).map_err(|e| Problem::internal(e.to_string()))?;
+    let view = state.enqueue("valuation", &user, input, 2).await?;
     Ok(accepted(&view))
 }
 
@@ -384,110 +320,19 @@ pub async fn start_policy_run(
         discount_rate: request.discount_rate.unwrap_or(0.08),
         ..EconOptions::default()
     };
-    let a = assumptions(&econ, Scenario::Base, None).map_err(|e| {
+    if let Err(e) = assumptions(&econ, Scenario::Base, None) {
         errors.push(FieldProblem::new("discount_rate", e.to_string()));
-    });
+    }
     if !errors.is_empty() {
         return Err(Problem::invalid("invalid policy options", errors));
     }
-    let Ok(a) = a else {
-        return Err(Problem::internal("assumptions missing without an error"));
+    let input = PolicyJob {
+        filter,
+        coefficients,
+        scenarios,
+        econ,
     };
-    let job_state = state.clone();
-    let view = state.jobs().spawn("policy", &user, 2, move |progress| {
-        let mut store = job_state.open_store()?;
-        let projects = qaita_app::valuation::projects(&mut store, &filter)?;
-        progress.advance(1);
-        let data = job_state.econ();
-        let rows = qaita_econ::policy::sweep(
-            &projects,
-            &data.routes,
-            &data.deck,
-            &data.tax,
-            &a,
-            &coefficients,
-            &scenarios,
-        );
-        progress.advance(1);
-        Ok(j!({"objects": projects.len(), "data": data.source, "rows": rows}))
-    });
+    let input = serde_json::to_value(&input).map_err(|e| Problem::internal(e.to_string()))?;
+    let view = state.enqueue("policy", &user, input, 2).await?;
     Ok(accepted(&view))
-}
-
-/// A background job's state and progress.
-#[utoipa::path(
-    get, path = "/jobs/{id}", tag = "analyses",
-    params(("id" = u64, Path, description = "Job id")),
-    responses(
-        (status = 200, description = "The job", body = JobView),
-        (status = 400, description = "The id is not a number", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "No such job (or it expired)", body = ProblemDetails, content_type = "application/problem+json"),
-    ),
-    security(("session" = []), ("token" = []))
-)]
-pub async fn job(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, Problem> {
-    let (_, view) = visible_job(&state, &caller, &id)?;
-    Ok(json(&view))
-}
-
-/// The job `id` if the caller may see it: its owner, or an admin (others get 404, so job
-/// numbers reveal nothing).
-pub(crate) fn visible_job(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> Result<(u64, JobView), Problem> {
-    let id = job_id(id)?;
-    let user = caller
-        .user
-        .as_ref()
-        .ok_or_else(|| Problem::unauthorized("log in to see jobs"))?;
-    let view = state
-        .jobs()
-        .view(id)
-        .filter(|v| v.owner == user.username || user.role >= Role::Admin)
-        .ok_or_else(|| Problem::not_found(format!("no job {id}")))?;
-    Ok((id, view))
-}
-
-fn job_id(text: &str) -> Result<u64, Problem> {
-    text.parse().map_err(|_| {
-        Problem::invalid(
-            "invalid path",
-            vec![FieldProblem::new("id", "expected a job number")],
-        )
-    })
-}
-
-/// The result of a succeeded job (409 while it runs, with the job's state).
-#[utoipa::path(
-    get, path = "/jobs/{id}/result", tag = "analyses",
-    params(("id" = u64, Path, description = "Job id")),
-    responses(
-        (status = 200, description = "The result (a valuation as GET /tmfs/{id}/valuation, or a policy table)", body = Object),
-        (status = 400, description = "The id is not a number", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "No such job", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 409, description = "Not finished, or failed (detail says which)", body = ProblemDetails, content_type = "application/problem+json"),
-    ),
-    security(("session" = []), ("token" = []))
-)]
-pub async fn job_result(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, Problem> {
-    let (id, view) = visible_job(&state, &caller, &id)?;
-    match state.jobs().result(id) {
-        Some(result) => Ok(json(&result)),
-        None => Err(Problem::conflict(match &view.error {
-            Some(e) => format!("job {id} failed: {e}"),
-            None => format!("job {id} is {:?}; poll /api/v1/jobs/{id}", view.status).to_lowercase(),
-        })),
-    }
 }

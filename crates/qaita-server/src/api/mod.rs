@@ -4,6 +4,7 @@
 mod admin;
 mod analyses;
 mod data;
+pub(crate) mod jobs;
 mod plan;
 mod session;
 mod tmfs;
@@ -37,9 +38,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(analyses::latest_estimate))
         .routes(routes!(analyses::estimates))
         .routes(routes!(analyses::start_policy_run))
-        .routes(routes!(analyses::job))
-        .routes(routes!(analyses::job_result))
-        .routes(routes!(plan::job_file))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::probe))
+        .routes(routes!(jobs::job, jobs::cancel))
+        .routes(routes!(jobs::result))
+        .routes(routes!(jobs::file))
         .routes(routes!(plan::ranking))
         .routes(routes!(plan::roadmap))
         .routes(routes!(plan::start_schedule))

@@ -4,28 +4,29 @@
 //! `qaita_app::plan`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use qaita_app::plan::{
-    self as app, DataOptions, PlanConfig, PlanData, ReportTarget, RoadmapPart, ScheduleRequest,
+    self as app, DataOptions, PlanData, PlanJob, ReportJob, ReportTarget, RoadmapPart,
+    ScheduleRequest,
 };
 use qaita_app::valuation::EconOptions;
 use qaita_model::Region;
 use qaita_plan::schedule::{Objective, SolverChoice};
 use qaita_store::{Role, TmfFilter};
 use serde::Deserialize;
-use serde_json::{Value, json as j};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::analyses::{accepted, body_problem, parse_body, visible_job};
+use super::analyses::{body_problem, parse_body};
+use super::jobs::accepted;
 use super::tmfs::{FilterQuery, parse_filter, vocab};
 use super::{Params, json};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::jobs::{JobFile, JobView};
+use crate::jobs::JobView;
 use crate::problem::{FieldProblem, Problem, ProblemDetails};
 
 /// Most Monte Carlo paths per TMF valued on the fly for a plan.
@@ -387,24 +388,6 @@ async fn check_precedence(state: &AppState, request: &ScheduleRequest) -> Result
     }
 }
 
-/// A job's plan, read on its own connection, with the schedule options checked against it
-/// (an id not among the TMFs planned fails the job, naming the option).
-fn job_plan(
-    state: &AppState,
-    options: &DataOptions,
-    request: &ScheduleRequest,
-) -> Result<PlanData, Problem> {
-    let mut store = state.open_store()?;
-    let plan = load(state, &mut store, options)?;
-    request.settings(&plan).map_err(|e| {
-        Problem::invalid(
-            e.to_string(),
-            vec![FieldProblem::new(e.field, e.reason.clone())],
-        )
-    })?;
-    Ok(plan)
-}
-
 /// The caller (an analyst), schedule request and data options of a schedule or scenario job:
 /// filters from the query, options from the JSON body, precedence ids checked.
 async fn schedule_job_input(
@@ -449,15 +432,8 @@ pub async fn start_schedule(
 ) -> Result<Response, Problem> {
     let (user, request, options) =
         schedule_job_input(&state, &caller, &params, &headers, &body).await?;
-    let job_state = state.clone();
-    let view = state.jobs().spawn("schedule", &user, 2, move |progress| {
-        let plan = job_plan(&job_state, &options, &request)?;
-        let ranking = app::rank(&plan, &job_state.plan_config().ranking, false);
-        progress.advance(1);
-        let run = app::schedule(&plan, &ranking, &request)?;
-        progress.advance(1);
-        Ok(app::schedule_document(&plan, &run))
-    });
+    let input = plan_job(PlanJob { options, request })?;
+    let view = state.enqueue("schedule", &user, input, 2).await?;
     Ok(accepted(&view))
 }
 
@@ -484,25 +460,9 @@ pub async fn start_scenarios(
 ) -> Result<Response, Problem> {
     let (user, request, options) =
         schedule_job_input(&state, &caller, &params, &headers, &body).await?;
-    let job_state = state.clone();
-    let steps = 1 + app::scheduled_scenarios(&state.plan_config().stock) as u64;
-    let view = state
-        .jobs()
-        .spawn("scenarios", &user, steps, move |progress| {
-            let plan = job_plan(&job_state, &options, &request)?;
-            let config = job_state.plan_config();
-            let ranking = app::rank(&plan, &config.ranking, false);
-            progress.advance(1);
-            let scenarios = app::scenarios(
-                &plan,
-                job_state.econ(),
-                &ranking,
-                &request,
-                &config.stock,
-                || progress.advance(1),
-            )?;
-            Ok(app::scenarios_document(&plan, &scenarios))
-        });
+    let steps = 1 + app::scheduled_scenarios(&state.plan_config().stock) as i64;
+    let input = plan_job(PlanJob { options, request })?;
+    let view = state.enqueue("scenarios", &user, input, steps).await?;
     Ok(accepted(&view))
 }
 
@@ -565,7 +525,8 @@ pub async fn start_report(
             None
         }
     };
-    let kind = match report.as_ref().and_then(Value::as_str) {
+    // The kind follows from `id`; checked so that a mismatch is named.
+    let _report_kind = match report.as_ref().and_then(Value::as_str) {
         Some("national") => {
             if id.is_some() {
                 errors.push(FieldProblem::new("id", "the national report takes no id"));
@@ -611,108 +572,19 @@ pub async fn start_report(
             }
         }
     };
-    let job_state = state.clone();
-    let view = state.jobs().spawn_with_files(
-        "report",
-        &user,
-        1 + app::REPORT_STEPS,
-        move |progress| {
-            let plan = job_plan(&job_state, &options, &request)?;
-            progress.advance(1);
-            let config: &PlanConfig = job_state.plan_config();
-            let (stem, doc) = app::report(
-                &plan,
-                job_state.econ(),
-                config,
-                &request,
-                &target,
-                top,
-                || progress.advance(1),
-            )?;
-            let pdf = doc.to_pdf().map_err(|e| Problem::internal(e.to_string()))?;
-            let files = vec![
-                JobFile {
-                    name: format!("{stem}.html"),
-                    content_type: "text/html; charset=utf-8",
-                    bytes: Arc::new(doc.to_html().into_bytes()),
-                },
-                JobFile {
-                    name: format!("{stem}.pdf"),
-                    content_type: "application/pdf",
-                    bytes: Arc::new(pdf),
-                },
-            ];
-            let external_id = match target {
-                ReportTarget::Tmf(id) => plan
-                    .tmfs
-                    .iter()
-                    .find(|t| t.id == id)
-                    .map(|t| t.external_id.clone()),
-                ReportTarget::National => None,
-            };
-            let listed: Vec<Value> = files
-                .iter()
-                .map(|f| j!({"name": f.name, "content_type": f.content_type, "bytes": f.bytes.len()}))
-                .collect();
-            Ok((
-                j!({"report": kind, "external_id": external_id, "made_from": plan.made_from(),
-                    "label": plan.label(), "files": listed}),
-                files,
-            ))
-        },
-    );
+    let input = plan_job(ReportJob {
+        options,
+        request,
+        target,
+        top,
+    })?;
+    let view = state
+        .enqueue("report", &user, input, 1 + app::REPORT_STEPS as i64)
+        .await?;
     Ok(accepted(&view))
 }
 
-/// A file made by a job (a report's HTML or PDF); only its owner or an admin may fetch it.
-#[utoipa::path(
-    get, path = "/jobs/{id}/files/{name}", tag = "analyses",
-    params(
-        ("id" = u64, Path, description = "Job id"),
-        ("name" = String, Path, description = "File name from the job's result", example = "national.pdf"),
-    ),
-    responses(
-        (status = 200, description = "The file (PDF as an attachment, HTML inline)", content((String = "application/pdf"), (String = "text/html"))),
-        (status = 400, description = "The id is not a number", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 401, description = "Not logged in", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 404, description = "No such job or file", body = ProblemDetails, content_type = "application/problem+json"),
-    ),
-    security(("session" = []), ("token" = []))
-)]
-pub async fn job_file(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, name)): Path<(String, String)>,
-) -> Result<Response, Problem> {
-    let (id, _) = visible_job(&state, &caller, &id)?;
-    let file = state
-        .jobs()
-        .file(id, &name)
-        .ok_or_else(|| Problem::not_found(format!("job {id} has no file '{name}'")))?;
-    let mut response = file.bytes.as_ref().clone().into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(file.content_type),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let disposition = if file.content_type == "application/pdf" {
-        "attachment"
-    } else {
-        "inline"
-    };
-    // Names are made by the server from file_stem (ASCII letters, digits, - and _).
-    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{}\"", file.name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    if file.content_type.starts_with("text/html") {
-        // The report is self-contained: inline styles and SVG, no scripts, nothing fetched.
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
-            ),
-        );
-    }
-    Ok(response)
+/// A job input as JSON.
+fn plan_job(input: impl serde::Serialize) -> Result<Value, Problem> {
+    serde_json::to_value(input).map_err(|e| Problem::internal(e.to_string()))
 }
