@@ -1,18 +1,18 @@
 // Qaita web UI: application shell, hash router and the wiring between views.
 import './style.css';
 import { ApiError, fetchSession, forgetSession, get, logout, onUnauthorized } from './api';
-import { closeDrawer, drawerId, mountDrawer, openDrawer, rerenderDrawer } from './drawer';
-import { loadDashboard, mountDashboard, render as renderDashboard } from './dashboard';
+import { closeDrawer, drawerId, mountDrawer, openDrawer, rerenderDrawer } from './registry/drawer';
+import { loadDashboard, mountDashboard, render as renderDashboard } from './registry/dashboard';
 import { h, replace } from './dom';
-import { mountFilters, renderFilters, setCommodities } from './filters';
-import { loadHistory, mountHistory, render as renderHistory } from './history';
+import { mountFilters, renderFilters, setCommodities } from './registry/filters';
+import { loadHistory, mountHistory, render as renderHistory } from './registry/history';
 import { LANGS, lang, onLangChange, setLang, t, type Lang } from './i18n';
-import { mountImport, render as renderImport } from './importer';
+import { mountImport, render as renderImport } from './registry/importer';
 import { mountLogin, render as renderLogin, setLoginMessage } from './login';
-import { mountPlan, planDataChanged, planTab, renderPlan, showPlan, type PlanTab } from './plan';
-import { focusOnMap, mountMap, refreshMap, renderChrome, resizeMap, selectOnMap } from './map';
+import { mountPlan, planDataChanged, planTab, renderPlan, showPlan, type PlanTab } from './plan/plan';
+import { focusOnMap, mountMap, refreshMap, renderChrome, resizeMap, selectOnMap } from './registry/map';
 import { emit, loadAllFeatures, loadStats, on, roleLabel, state } from './state';
-import { loadTable, mountTable, render as renderTable, resetPaging } from './table';
+import { loadTable, mountTable, render as renderTable, resetPaging } from './registry/table';
 import type { Vocab } from './types';
 
 type View = 'map' | 'table' | 'dashboard' | 'plan' | 'import' | 'login' | 'history';

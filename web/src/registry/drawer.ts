@@ -2,15 +2,15 @@
 // the current one marked), grades, contained metal, resource estimate with its grade-tonnage
 // curve, valuation with the NPV distribution, nearby settlements, history link and, for
 // editors, the edit form (PATCH with If-Match).
-import { ApiError, get, request, apiUrl } from './api';
-import { chart, destroyCharts } from './charts';
-import { h, replace } from './dom';
-import { t, tMaybe, type Key } from './i18n';
-import { date, num, pct, quantity, sig, tonnes, usd } from './format';
-import { emit, hasRole, label, tmfName, vocabTerms } from './state';
-import { jobLine, jobState } from './plan-common';
-import { reportBody, reportFiles, runReport } from './plan-reports';
-import type { Figure, ReportResult, ResourceEstimate, Tmf, Valuation, ValuationSummary } from './types';
+import { ApiError, get, request, apiUrl } from '../api';
+import { chart, destroyCharts } from '../charts';
+import { h, replace } from '../dom';
+import { t, tMaybe, type Key } from '../i18n';
+import { date, num, pct, quantity, sig, tonnes, usd } from '../format';
+import { emit, hasRole, label, tmfName, vocabTerms } from '../state';
+import { jobLine, jobState } from '../plan/plan-common';
+import { reportBody, reportFiles, runReport } from '../plan/plan-reports';
+import type { Figure, ReportResult, ResourceEstimate, Tmf, Valuation, ValuationSummary } from '../types';
 
 let el: HTMLElement;
 let currentId: number | null = null;

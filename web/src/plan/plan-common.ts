@@ -1,12 +1,12 @@
 // Pieces shared by the planning views: the plan's own filters, the data label banner, settings
 // provenance, labels of groups / indicators / classes, the schedule-options form, the analyst gate
 // of the Run buttons and a job's progress line.
-import { h } from './dom';
-import { t, tMaybe, type Key } from './i18n';
-import { date, num, pct } from './format';
-import { hasRole, label, loadAllFeatures, tmfName, vocabTerms } from './state';
-import type { DataSource, JobView, Objective, ScheduleOptions, TmfProps } from './types';
-import { jobErrorText, runJob } from './jobs';
+import { h } from '../dom';
+import { t, tMaybe, type Key } from '../i18n';
+import { date, num, pct } from '../format';
+import { hasRole, label, loadAllFeatures, tmfName, vocabTerms } from '../state';
+import type { DataSource, JobView, Objective, ScheduleOptions, TmfProps } from '../types';
+import { jobErrorText, runJob } from '../jobs';
 
 // ------------------------------------------------------------------ filters of the plan views
 export interface PlanFilters {
