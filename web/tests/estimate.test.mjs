@@ -295,6 +295,10 @@ describe('Estimate flow', { concurrency: false }, () => {
     assert.equal(m.colour, 'grade');
     assert.equal(await page.getAttribute(tid('estimate-legend'), 'data-mode'), 'grade');
     await page.locator(tid('legend-ramp')).waitFor();
+    const grades = result.blocks_geojson.features.map((f) => f.properties.estimate).filter((v) => typeof v === 'number');
+    const fmt = (v) => new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 }).format(v);
+    assert.equal(await page.textContent(tid('legend-min')), fmt(Math.min(...grades)), 'ramp from the lowest grade');
+    assert.equal(await page.textContent(tid('legend-max')), fmt(Math.max(...grades)), 'ramp to the highest grade');
     await page.locator(tid('estimate-map')).scrollIntoViewIfNeeded();
     await shot('es-05-blocks-grade');
     await page.selectOption(tid('es-colour'), 'class');
@@ -328,6 +332,18 @@ describe('Estimate flow', { concurrency: false }, () => {
     }
     await page.locator(tid('estimate-resources')).scrollIntoViewIfNeeded();
     await shot('es-07-resources');
+  });
+
+  it('the flow follows the language switch (ru, kk) and keeps its result', async () => {
+    await page.selectOption(tid('lang-switcher'), 'ru');
+    await page.waitForFunction(() => document.querySelector('[data-testid="es-run"]')?.textContent === 'Запустить оценку');
+    await page.waitForFunction(() => document.querySelector('[data-testid="estimate-map"]')?.dataset.state === 'ready');
+    assert.ok((await page.locator(tid('resource-row')).count()) > 0, 'the resources stay');
+    await page.selectOption(tid('lang-switcher'), 'kk');
+    await page.waitForFunction(() => document.querySelector('[data-testid="es-run"]')?.textContent === 'Бағалауды іске қосу');
+    await shot('es-09-kk');
+    await page.selectOption(tid('lang-switcher'), 'en');
+    await page.waitForFunction(() => document.querySelector('[data-testid="es-run"]')?.textContent === 'Run estimate');
   });
 
   it('a CSV with a non-numeric grade shows the row-numbered problem by the upload step', async () => {

@@ -295,7 +295,9 @@ async function pickFile(input: Input, file: File | null): Promise<void> {
     const head = await readHead(file);
     form.slots[input] = { file, head };
   }
-  renderUpload();
+  // New data: the variogram, cross-validation and result shown were of the old files.
+  st = fresh();
+  renderEstimate();
 }
 
 function upload(slot: Slot): Promise<Upload> {
@@ -851,7 +853,11 @@ function renderResult(): void {
   );
   drawGradeTonnage(r);
   renderVersions();
-  if (r.blocks_geojson) void showBlocks(r.blocks_geojson, form.colour);
+  if (r.blocks_geojson) {
+    // showBlocks takes the grade range before its first await: the legend follows it.
+    void showBlocks(r.blocks_geojson, form.colour);
+    els.result.querySelector('[data-testid="estimate-legend"]')?.replaceWith(legend(form.colour, unit, r.commodity));
+  }
 }
 
 function drawGradeTonnage(r: EstimateResult): void {
