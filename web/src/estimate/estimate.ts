@@ -430,12 +430,17 @@ function renderVariogram(): void {
   }
   const m = st.model;
   const s = p.samples || {};
+  // `qaita estimate --json`'s samples report: statistics.samples (read before merging), else read / used.
+  const stats = s.statistics as { samples?: number; declustered?: { mean?: number; sd?: number } } | undefined;
+  const used = (stats?.samples ?? s.read ?? s.used) as number | undefined;
+  const decl = stats?.declustered;
   const summary = h(
     'dl',
     { class: 'facts', testid: 'es-preview-summary' },
     h('dt', null, t('re_commodity')), h('dd', null, `${p.commodity} (${p.unit})`),
     h('dt', null, t('es_crs')), h('dd', { testid: 'es-crs' }, `${p.crs} · ${p.dimension}-D`),
-    h('dt', null, t('es_samples_used')), h('dd', { testid: 'es-samples-used' }, s.used === undefined ? t('none') : num(s.used)),
+    h('dt', null, t('es_samples_used')), h('dd', { testid: 'es-samples-used' }, used === undefined ? t('none') : num(used)),
+    decl && typeof decl.mean === 'number' ? [h('dt', null, t('es_mean_decl')), h('dd', null, `${num(decl.mean, 2)} ± ${num(decl.sd ?? null, 2)} ${p.unit}`)] : null,
     h('dt', null, t('es_vg_source')), h('dd', null, p.variogram.source || t('none')),
     p.variogram.weighted_sse !== null && p.variogram.weighted_sse !== undefined ? [h('dt', null, t('es_vg_sse')), h('dd', null, sig(p.variogram.weighted_sse, 4))] : null,
   );

@@ -26,6 +26,8 @@ export interface VariogramView {
 export interface SamplesReport {
   file?: string;
   used?: number;
+  read?: number;
+  statistics?: unknown;
   missing?: unknown[];
   zeroed?: unknown[];
   merged_duplicates?: unknown[];
