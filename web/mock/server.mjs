@@ -12,7 +12,8 @@ import { createServer } from 'node:http';
 import { readFileSync, readdirSync, existsSync, statSync, createReadStream } from 'node:fs';
 import { join, dirname, resolve, extname, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { curves } from './geostat.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIX = join(here, 'fixtures');
@@ -49,6 +50,11 @@ const REPORT_FILES = {
   national: ['national.html', 'national.pdf'],
   'KZ-TMF-0012': ['KZ-TMF-0012.html', 'KZ-TMF-0012.pdf'],
 };
+// Estimate flow (`qaita estimate | variogram | crossval --json`, see mock/make-estimate-fixtures.mjs).
+const EST = join(FIX, 'estimate');
+const est = existsSync(EST)
+  ? { preview: readJson(join(EST, 'preview.json')), crossval: readJson(join(EST, 'crossval.json')), result: readJson(join(EST, 'result.json')) }
+  : null;
 let nextAuditId = Math.max(0, ...[...histories.values()].flat().map((e) => e.id)) + 1;
 
 // Label tables of crates/qaita-model/src/vocab.rs (code, en, ru, kk).
@@ -493,6 +499,122 @@ function reportResult(kind, externalId) {
   };
 }
 
+// ---------------------------------------------------------------- estimate flow
+const uploads = new Map(); // id -> { id, name, bytes, sha256, owner, created_at, data }
+let nextUploadId = 1;
+const storedEstimates = new Map(); // tmf id -> [full stored documents], after the fixture's
+let nextAnalysisId = 1000;
+
+const ESTIMATE_MEMBERS = ['samples', 'collars', 'surveys', 'intervals', 'holes_as', 'composite', 'min_coverage', 'value', 'epsg', 'negative_to_zero',
+  'top_cut', 'decluster', 'variogram', 'model', 'lag', 'lags', 'azimuth', 'tolerance', 'bandwidth', 'vertical_lag', 'method', 'min_samples',
+  'max_samples', 'radius', 'search_ellipsoid', 'octants', 'global', 'sk_mean', 'idw_power', 'cell', 'layer', 'discretise', 'thickness',
+  'density', 'cutoffs', 'rules'];
+const SHAPES = ['spherical', 'exponential', 'gaussian'];
+
+// The request body of preview, cross-validation and the estimate job: every member checked (400
+// naming it), the upload ids the caller's own.
+async function estimateBody(req, s, job) {
+  let b;
+  try { b = JSON.parse((await readBody(req, 1 << 20)).toString('utf8') || '{}'); } catch { throw new Problem(400, 'Bad request', 'body is not JSON'); }
+  if (!b || typeof b !== 'object' || Array.isArray(b)) throw new Problem(400, 'Bad request', 'body must be a JSON object');
+  const errors = [];
+  const bad = (field, reason) => errors.push({ field, reason });
+  const allowed = job ? [...ESTIMATE_MEMBERS, 'store'] : ESTIMATE_MEMBERS;
+  for (const k of Object.keys(b)) if (!allowed.includes(k)) bad(k, 'unknown member');
+  const given = (k) => b[k] !== undefined && b[k] !== null;
+  const check = (k, ok, reason) => { if (given(k) && !ok(b[k])) bad(k, reason); };
+  const num = (v) => typeof v === 'number' && Number.isFinite(v);
+  const pos = (v) => num(v) && v > 0;
+  const count = (v) => Number.isInteger(v) && v >= 1;
+  const bool = (v) => typeof v === 'boolean';
+  if (!given('value')) bad('value', 'give the value column (its name is the commodity)');
+  else check('value', (v) => typeof v === 'string' && v.trim() !== '', 'a column name');
+  for (const k of ['samples', 'collars', 'surveys', 'intervals']) {
+    if (!given(k)) continue;
+    const u = uploads.get(b[k]);
+    if (!Number.isInteger(b[k]) || !u) bad(k, `no upload ${JSON.stringify(b[k])}`);
+    else if (u.owner !== s.user.username && s.user.role !== 'admin') bad(k, `upload ${b[k]} is not yours`);
+  }
+  if (given('samples') && (given('collars') || given('intervals') || given('surveys'))) bad('samples', 'give samples, or collars + intervals (+ surveys), not both');
+  else if (!given('samples')) {
+    if (!given('collars')) bad('collars', 'give samples, or collars and intervals');
+    if (!given('intervals')) bad('intervals', 'give samples, or collars and intervals');
+  }
+  check('holes_as', (v) => v === 'hole' || v === '3d', "'hole' or '3d'");
+  for (const k of ['composite', 'lag', 'bandwidth', 'vertical_lag', 'radius', 'cell', 'layer', 'thickness', 'density', 'decluster', 'idw_power']) check(k, pos, 'a positive number');
+  for (const k of ['top_cut', 'sk_mean', 'azimuth']) check(k, num, 'a number');
+  check('min_coverage', (v) => num(v) && v >= 0 && v <= 1, 'a fraction 0..1');
+  check('tolerance', (v) => num(v) && v > 0 && v <= 90, 'degrees, 0 < tolerance <= 90');
+  check('epsg', (v) => Number.isInteger(v) && v >= 1024 && v <= 32767, 'an EPSG code');
+  for (const k of ['lags', 'min_samples', 'max_samples', 'octants']) check(k, count, 'a whole number >= 1');
+  for (const k of ['negative_to_zero', 'search_ellipsoid', 'global', 'store']) check(k, bool, 'true or false');
+  check('model', (v) => SHAPES.includes(v), 'spherical, exponential or gaussian');
+  check('method', (v) => ['ok', 'sk', 'idw', 'nn'].includes(v), 'ok, sk, idw or nn');
+  check('discretise', (v) => Array.isArray(v) && (v.length === 2 || v.length === 3) && v.every(count), 'two or three whole numbers >= 1');
+  check('cutoffs', (v) => Array.isArray(v) && v.every(num), 'a list of numbers');
+  check('rules', (v) => typeof v === 'object' && !Array.isArray(v), 'classification rules (an object)');
+  if (given('variogram')) {
+    const v = b.variogram;
+    const okModel = typeof v === 'object' && !Array.isArray(v) && num(v.nugget) && v.nugget >= 0 && Array.isArray(v.structures) && v.structures.length > 0 &&
+      v.structures.every((x) => x && SHAPES.includes(x.shape) && pos(x.sill) && x.anisotropy && ['range_major', 'range_minor', 'range_vertical'].every((r) => pos(x.anisotropy[r])) &&
+        ['azimuth', 'dip', 'rake'].every((r) => num(x.anisotropy[r] ?? 0)));
+    if (!okModel) bad('variogram', 'a model: nugget >= 0 and structures [{shape, sill > 0, anisotropy {range_major, range_minor, range_vertical > 0, azimuth, dip, rake}}]');
+  }
+  if (given('min_samples') && given('max_samples') && b.min_samples > b.max_samples) bad('min_samples', 'more than max_samples');
+  if (errors.length) throw new Problem(400, 'Bad request', 'invalid estimate options', errors);
+  checkSampleFiles(b);
+  return b;
+}
+
+// The files' rows, as qaita_io reads them: the value column must exist and hold non-negative
+// numbers (a unit after the number is allowed), else 422 naming file, row (header = 1), field.
+function checkSampleFiles(b) {
+  const problems = [];
+  const file = b.samples ?? b.intervals;
+  const u = uploads.get(file);
+  const text = u.data.toString('utf8').replace(/^\uFEFF/, '');
+  const lines = text.split(/\r?\n/);
+  const sep = (lines[0].match(/;/g) || []).length > (lines[0].match(/,/g) || []).length ? ';' : ',';
+  const bare = (h) => h.replace(/\s*[[(][^\])]*[\])]\s*$/, '').trim().toLowerCase();
+  const headers = lines[0].split(sep).map((x) => x.trim().replace(/^"|"$/g, ''));
+  const col = headers.findIndex((h) => bare(h) === b.value.trim().toLowerCase());
+  const whole = (reason) => ({ file: u.name, unit: 'row', row: null, field: null, reason });
+  if (col < 0) problems.push(whole(`no column '${b.value}' (columns: ${headers.join(', ')})`));
+  else {
+    const coords = b.samples !== undefined && b.samples !== null ? (headers.some((h) => bare(h) === 'lon') ? ['lon', 'lat'] : ['x', 'y']) : [];
+    const ci = coords.map((c) => headers.findIndex((h) => bare(h) === c));
+    if (ci.some((i) => i < 0)) problems.push(whole('give either x and y (projected metres) or lon and lat (WGS84), not both or neither'));
+    for (let i = 1; i < lines.length; i++) {
+      if (!lines[i].trim()) continue;
+      const cells = lines[i].split(sep).map((x) => x.trim());
+      const at = (field, reason) => problems.push({ file: u.name, unit: 'row', row: i + 1, field, reason });
+      ci.forEach((k, j) => { if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(cells[k] ?? '')) at(headers[k], `'${cells[k] ?? ''}': not a number`); });
+      const v = cells[col] ?? '';
+      if (v === '') continue;
+      const m = /^([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)\s*(%|ppm|g\/t)?$/.exec(v);
+      if (!m) at(b.value, `'${v}': not a number`);
+      else if (Number(m[1]) < 0 && !b.negative_to_zero) at(b.value, `negative grade ${v} (use --negative-to-zero to treat it as 0)`);
+    }
+  }
+  if (problems.length) throw new Problem(422, 'Sampling data rejected', `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${u.name}; nothing was estimated`, problems);
+}
+
+function requireEstimateFixtures() {
+  if (!est) throw new Problem(503, 'Service unavailable', 'the mock has no estimate fixtures: run node mock/make-estimate-fixtures.mjs');
+}
+function previewFor(d, b) {
+  const p = structuredClone(est.preview);
+  p.tmf = d.external_id;
+  if (b.variogram) {
+    p.variogram.model = b.variogram;
+    p.variogram.source = 'given in the request';
+    p.variogram.weighted_sse = null;
+    p.variogram.curve = curves(b.variogram, p.variogram.experimental, p.variogram.lag, b.lags ?? 12);
+  }
+  return p;
+}
+const estimateSummary = (e) => ({ version: e.version, created_at: e.created_at, actor: e.actor, method: e.method, commodity: e.commodity, unit: e.unit, crs: e.crs, resources: e.resources, grade_tonnage: e.grade_tonnage });
+
 // ---------------------------------------------------------------- routes
 const EDITABLE = ['name', 'name_kk', 'name_ru', 'operator', 'owner', 'status', 'legal_class', 'hazard_notes'];
 
@@ -610,6 +732,42 @@ async function api(req, res, url) {
     return startJob(res, 'report', s.user.username, 6, r.result ?? null, { files: r.files, error: r.error });
   }
 
+  if (req.method === 'POST' && path === '/api/v1/uploads') {
+    const s = requireWrite(req, 'analyst');
+    const name = (q.get('name') || '').trim();
+    if (!name) throw new Problem(400, 'Bad request', 'name the upload', [{ field: 'name', reason: 'give ?name=<file name>' }]);
+    const data = await readBody(req);
+    if (!data.length) throw new Problem(400, 'Bad request', 'the upload is empty', [{ field: 'body', reason: 'send the file bytes' }]);
+    const u = { id: nextUploadId++, name, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex'), owner: s.user.username, created_at: new Date().toISOString() };
+    uploads.set(u.id, { ...u, data });
+    return send(res, 201, u, { Location: `/api/v1/uploads/${u.id}` });
+  }
+  if (req.method === 'POST' && (r = m(/^\/api\/v1\/tmfs\/([^/]+)\/(estimate-preview|estimate-crossval|resource-estimates)$/))) {
+    const s = requireWrite(req, 'analyst');
+    const d = findTmf(decodeURIComponent(r[1]));
+    requireEstimateFixtures();
+    const b = await estimateBody(req, s, r[2] === 'resource-estimates');
+    if (r[2] === 'estimate-preview') return send(res, 200, previewFor(d, b));
+    if (r[2] === 'estimate-crossval') {
+      const first = b.method ?? 'ok';
+      const rows = est.crossval.rows.slice().sort((x, y) => (y.method === first) - (x.method === first));
+      return send(res, 200, { variogram: b.variogram ? { model: b.variogram, source: 'given in the request' } : est.crossval.variogram, rows });
+    }
+    const result = structuredClone(est.result);
+    result.tmf = d.external_id;
+    if (b.variogram) result.variogram = { ...result.variogram, model: b.variogram, source: 'given in the request', experimental: [], weighted_sse: null };
+    if (b.store !== false) {
+      const list = storedEstimates.get(d.id) || [];
+      const before = estimates.has(d.id) ? 1 : 0;
+      const version = before + list.length + 1;
+      result.analysis = { id: nextAnalysisId++, version };
+      const { blocks_geojson, analysis, ...doc } = result;
+      list.push({ ...doc, tmf_id: d.id, external_id: d.external_id, version, created_at: new Date(Date.now() + DONE_MS).toISOString(), actor: s.user.username, method: `qaita-geostat (web, mock): ${b.method ?? 'ok'}`, parameters: b });
+      storedEstimates.set(d.id, list);
+    } else result.analysis = null;
+    return startJob(res, 'estimate', s.user.username, 5, result);
+  }
+
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new Problem(405, 'Method not allowed', `${req.method} ${path}`);
   requireRead(req);
 
@@ -661,8 +819,15 @@ async function api(req, res, url) {
   }
   if ((r = m(/^\/api\/v1\/tmfs\/([^/]+)\/resource-estimate$/))) {
     const d = findTmf(decodeURIComponent(r[1]));
+    const stored = storedEstimates.get(d.id);
+    if (stored?.length) return send(res, 200, stored.at(-1));
     if (!estimates.has(d.id)) throw new Problem(404, 'Not found', `${d.external_id} has no stored resource estimate`);
     return send(res, 200, estimates.get(d.id));
+  }
+  if ((r = m(/^\/api\/v1\/tmfs\/([^/]+)\/resource-estimates$/))) {
+    const d = findTmf(decodeURIComponent(r[1]));
+    const all = [...(estimates.has(d.id) ? [estimates.get(d.id)] : []), ...(storedEstimates.get(d.id) || [])];
+    return send(res, 200, all.map(estimateSummary));
   }
   if (path === '/api/v1/stats') return send(res, 200, stats);
   if (path === '/api/v1/vocab') return send(res, 200, vocabJson);

@@ -14,12 +14,13 @@ import {
   LineElement,
   LogarithmicScale,
   PointElement,
+  ScatterController,
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
 import { numLocale } from './format';
 
-Chart.register(BarController, BarElement, CategoryScale, DoughnutController, ArcElement, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip);
+Chart.register(BarController, BarElement, CategoryScale, DoughnutController, ArcElement, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip);
 Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
 Chart.defaults.color = '#333';
 Chart.defaults.animation = false;

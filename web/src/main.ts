@@ -1,27 +1,30 @@
 // Qaita web UI: application shell, hash router and the wiring between views.
 import './style.css';
 import { ApiError, fetchSession, forgetSession, get, logout, onUnauthorized } from './api';
-import { closeDrawer, drawerId, mountDrawer, openDrawer, rerenderDrawer } from './drawer';
-import { loadDashboard, mountDashboard, render as renderDashboard } from './dashboard';
+import { closeDrawer, drawerId, mountDrawer, openDrawer, rerenderDrawer } from './registry/drawer';
+import { loadDashboard, mountDashboard, render as renderDashboard } from './registry/dashboard';
 import { h, replace } from './dom';
-import { mountFilters, renderFilters, setCommodities } from './filters';
-import { loadHistory, mountHistory, render as renderHistory } from './history';
+import { mountFilters, renderFilters, setCommodities } from './registry/filters';
+import { loadHistory, mountHistory, render as renderHistory } from './registry/history';
 import { LANGS, lang, onLangChange, setLang, t, type Lang } from './i18n';
-import { mountImport, render as renderImport } from './importer';
+import { mountImport, render as renderImport } from './registry/importer';
 import { mountLogin, render as renderLogin, setLoginMessage } from './login';
-import { mountPlan, planDataChanged, planTab, renderPlan, showPlan, type PlanTab } from './plan';
-import { focusOnMap, mountMap, refreshMap, renderChrome, resizeMap, selectOnMap } from './map';
-import { emit, loadAllFeatures, loadStats, on, roleLabel, state } from './state';
-import { loadTable, mountTable, render as renderTable, resetPaging } from './table';
-import type { Vocab } from './types';
+import { mountEstimate, renderEstimate, showEstimate } from './estimate/estimate';
+import { mountPlan, planDataChanged, planTab, renderPlan, showPlan, type PlanTab } from './plan/plan';
+import { focusOnMap, mountMap, refreshMap, renderChrome, resizeMap, selectOnMap } from './registry/map';
+import { emit, hasRole, loadAllFeatures, loadStats, on, roleLabel, state } from './state';
+import { loadTable, mountTable, render as renderTable, resetPaging } from './registry/table';
+import type { Role, Vocab } from './types';
 
-type View = 'map' | 'table' | 'dashboard' | 'plan' | 'import' | 'login' | 'history';
-const VIEWS: View[] = ['map', 'table', 'dashboard', 'plan', 'import', 'login', 'history'];
-const NAV: { view: View; key: 'nav_map' | 'nav_table' | 'nav_dashboard' | 'nav_plan' | 'nav_import' }[] = [
+type View = 'map' | 'table' | 'dashboard' | 'plan' | 'estimate' | 'import' | 'login' | 'history';
+const VIEWS: View[] = ['map', 'table', 'dashboard', 'plan', 'estimate', 'import', 'login', 'history'];
+/** The header's entries; `role` hides an entry from users below it (and from guests). */
+const NAV: { view: View; key: 'nav_map' | 'nav_table' | 'nav_dashboard' | 'nav_plan' | 'nav_estimate' | 'nav_import'; role?: Role }[] = [
   { view: 'map', key: 'nav_map' },
   { view: 'table', key: 'nav_table' },
   { view: 'dashboard', key: 'nav_dashboard' },
   { view: 'plan', key: 'nav_plan' },
+  { view: 'estimate', key: 'nav_estimate', role: 'analyst' },
   { view: 'import', key: 'nav_import' },
 ];
 
@@ -55,7 +58,7 @@ function renderHeader(): void {
     h(
       'nav',
       { class: 'nav' },
-      NAV.map((n) => h('a', { href: `#/${n.view}`, testid: `nav-${n.view}`, class: currentView === n.view ? 'active' : undefined, 'aria-current': currentView === n.view ? 'page' : undefined }, t(n.key))),
+      NAV.filter((n) => !n.role || hasRole(n.role)).map((n) => h('a', { href: `#/${n.view}`, testid: `nav-${n.view}`, class: currentView === n.view ? 'active' : undefined, 'aria-current': currentView === n.view ? 'page' : undefined }, t(n.key))),
     ),
     h('span', { class: 'spacer' }),
     h('label', { class: 'lang' }, h('span', { class: 'sr-only' }, t('language')), langSelect),
@@ -92,6 +95,7 @@ function parseHash(): { view: View; id: number | null; tab: PlanTab } {
   const tab = planTab(view === 'plan' ? parts[1] : undefined);
   if (view === 'tmf' && /^\d+$/.test(parts[1] || '')) return { view: 'map', id: Number(parts[1]), tab };
   if (view === 'history' && /^\d+$/.test(parts[1] || '')) return { view: 'history', id: Number(parts[1]), tab };
+  if (view === 'estimate') return { view: 'estimate', id: /^\d+$/.test(parts[1] || '') ? Number(parts[1]) : null, tab };
   return { view: VIEWS.includes(view as View) && view !== 'history' ? (view as View) : 'map', id: null, tab };
 }
 
@@ -100,6 +104,7 @@ function route(): void {
   if (!booted && view !== 'login') return;
   show(view);
   if (view === 'plan') showPlan(tab);
+  if (view === 'estimate') showEstimate(id);
   if (view === 'map' && id !== null && location.hash.startsWith('#/tmf/')) void openDrawer(id);
   if (view === 'history' && id !== null) {
     historyId = id;
@@ -156,6 +161,7 @@ on('session', () => {
   renderHeader();
   rerenderDrawer();
   renderPlan();
+  renderEstimate();
   if (currentView === 'import') renderImport();
 });
 onLangChange(() => {
@@ -167,6 +173,7 @@ onLangChange(() => {
   renderImport();
   renderHistory();
   renderPlan();
+  renderEstimate();
   if (currentView === 'login') renderLogin();
   rerenderDrawer();
   emit('lang');
@@ -195,6 +202,9 @@ mountHistory(viewEls.history, (id) => {
   void openDrawer(id);
 });
 mountPlan(viewEls.plan, openTmf);
+mountEstimate(viewEls.estimate, (id) => {
+  location.hash = `#/tmf/${id}`;
+});
 mountImport(viewEls.import);
 mountLogin(viewEls.login, () => {
   const target = returnTo.startsWith('#/login') ? '#/map' : returnTo;

@@ -1,12 +1,12 @@
 // Plan / scenarios: national stock of TMFs 2025-2050 under each scenario (POST plan/scenarios,
 // analyst): a line per scenario with its low-high band, a table every five years and the start
 // figures with their sources.
-import { chart, destroyCharts, PALETTE } from './charts';
-import { h, replace } from './dom';
-import { t } from './i18n';
-import { num, pct, sig, tonnes } from './format';
+import { chart, destroyCharts, PALETTE } from '../charts';
+import { h, replace } from '../dom';
+import { t } from '../i18n';
+import { num, pct, sig, tonnes } from '../format';
 import { banner, canRun, confidenceLabel, jobLine, jobState, optionFields, provenanceBox, runHint, startPlanJob, type OptionValues } from './plan-common';
-import type { ScenariosResult } from './types';
+import type { ScenariosResult } from '../types';
 
 let root: HTMLElement | null = null;
 const values: OptionValues = {};

@@ -2,15 +2,15 @@
 // the current one marked), grades, contained metal, resource estimate with its grade-tonnage
 // curve, valuation with the NPV distribution, nearby settlements, history link and, for
 // editors, the edit form (PATCH with If-Match).
-import { ApiError, get, request, apiUrl } from './api';
-import { chart, destroyCharts } from './charts';
-import { h, replace } from './dom';
-import { t, tMaybe, type Key } from './i18n';
-import { date, num, pct, quantity, sig, tonnes, usd } from './format';
-import { emit, hasRole, label, tmfName, vocabTerms } from './state';
-import { jobLine, jobState } from './plan-common';
-import { reportBody, reportFiles, runReport } from './plan-reports';
-import type { Figure, ReportResult, ResourceEstimate, Tmf, Valuation, ValuationSummary } from './types';
+import { ApiError, get, request, apiUrl } from '../api';
+import { chart, destroyCharts } from '../charts';
+import { h, replace } from '../dom';
+import { t, tMaybe, type Key } from '../i18n';
+import { date, num, pct, quantity, sig, tonnes, usd } from '../format';
+import { emit, hasRole, label, tmfName, vocabTerms } from '../state';
+import { jobLine, jobState } from '../jobs';
+import { reportBody, reportFiles, runReport } from '../plan/plan-reports';
+import type { Figure, ReportResult, ResourceEstimate, Tmf, Valuation, ValuationSummary } from '../types';
 
 let el: HTMLElement;
 let currentId: number | null = null;
@@ -157,6 +157,7 @@ function render(): void {
     valuationSection(d),
     proximitySection(d),
     h('section', null, h('a', { href: `#/history/${d.id}`, testid: 'history-link', class: 'button-link' }, `${t('d_history')} →`)),
+    estimateSection(d),
     factSheetSection(d),
     editSection(d),
   );
@@ -435,6 +436,18 @@ function proximitySection(d: Tmf): HTMLElement {
         )
       : null,
     h('p', { class: 'muted small' }, t('geonames')),
+  );
+}
+
+// ------------------------------------------------------------------ estimate from samples (analysts)
+function estimateSection(d: Tmf): HTMLElement | null {
+  if (!hasRole('analyst')) return null;
+  return h(
+    'section',
+    { testid: 'drawer-estimate-section' },
+    h('h3', null, t('es_drawer_title')),
+    h('p', { class: 'muted small' }, t('es_drawer_help')),
+    h('a', { href: `#/estimate/${d.id}`, class: 'button-link', testid: 'drawer-estimate' }, t('es_drawer_action')),
   );
 }
 

@@ -1,10 +1,10 @@
 // Import page: upload a CSV/XLSX/GeoJSON inventory (optionally as a dry run); shows the counts on
 // success or the row-level problems of a 422 answer.
-import { ApiError, apiUrl, request } from './api';
-import { h, replace } from './dom';
-import { t } from './i18n';
-import { emit, hasRole, state } from './state';
-import type { ImportReport, ProblemError } from './types';
+import { ApiError, apiUrl, request } from '../api';
+import { h, replace } from '../dom';
+import { t } from '../i18n';
+import { emit, hasRole, state } from '../state';
+import type { ImportReport, ProblemError } from '../types';
 
 let root: HTMLElement | null = null;
 let result: { ok: boolean; report: ImportReport | null; errors: ProblemError[]; message: string } | null = null;

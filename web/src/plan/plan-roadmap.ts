@@ -1,14 +1,14 @@
 // Plan / residential and rare metals: the programme for removing TMFs from residential areas
 // and the rare-metal roadmap (totals by commodity and region, candidates with route, TRL and
 // timeline). Both from one GET plan/roadmap with the plan filters.
-import { get } from './api';
-import { chart, destroyCharts } from './charts';
-import { h, replace } from './dom';
-import { t, tMaybe } from './i18n';
-import { musd, num, tonnes, usd } from './format';
+import { get } from '../api';
+import { chart, destroyCharts } from '../charts';
+import { h, replace } from '../dom';
+import { t, tMaybe } from '../i18n';
+import { musd, num, tonnes, usd } from '../format';
 import { banner, consequenceLabel, planName, planQuery, provenanceBox } from './plan-common';
-import { label } from './state';
-import type { RoadmapCandidate, RoadmapResponse } from './types';
+import { label } from '../state';
+import type { RoadmapCandidate, RoadmapResponse } from '../types';
 
 let residentialEl: HTMLElement | null = null;
 let rareEl: HTMLElement | null = null;

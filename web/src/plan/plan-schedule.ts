@@ -1,13 +1,13 @@
 // Plan / schedule: the options of the reprocessing schedule, a Run button (analyst) that starts
 // POST plan/schedules and follows the job, then the MILP against greedy-by-rank, the capital
 // committed each year against the budget, the start years and any constraint violation.
-import { chart, destroyCharts } from './charts';
-import { h, replace } from './dom';
-import { t } from './i18n';
-import { musd, num, pct, tonnes, usd } from './format';
+import { chart, destroyCharts } from '../charts';
+import { h, replace } from '../dom';
+import { t } from '../i18n';
+import { musd, num, pct, tonnes, usd } from '../format';
 import { banner, canRun, jobLine, jobState, objectiveLabel, optionFields, runHint, startPlanJob, type OptionValues } from './plan-common';
-import { label } from './state';
-import type { Objective, Schedule, ScheduleResult } from './types';
+import { label } from '../state';
+import type { Objective, Schedule, ScheduleResult } from '../types';
 
 let root: HTMLElement | null = null;
 const values: OptionValues = {};

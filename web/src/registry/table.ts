@@ -1,10 +1,10 @@
 // Sortable, paged table of the TMFs that match the filters, with CSV export of all of them.
-import { get } from './api';
-import { h, replace } from './dom';
-import { t, type Key } from './i18n';
-import { mt, musd } from './format';
-import { filterParams, label, loadFeatures, tmfName } from './state';
-import type { Tmf, TmfPage, TmfProps } from './types';
+import { get } from '../api';
+import { h, replace } from '../dom';
+import { t, type Key } from '../i18n';
+import { mt, musd } from '../format';
+import { filterParams, label, loadFeatures, tmfName } from '../state';
+import type { Tmf, TmfPage, TmfProps } from '../types';
 
 type SortKey = 'external_id' | 'name' | 'region' | 'kind' | 'tonnage' | 'npv';
 interface Column {

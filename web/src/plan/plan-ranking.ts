@@ -1,14 +1,14 @@
 // Plan / ranking: every ranked TMF with its score, the six groups' points and the rank's
 // stability; a row expands into the score's parts (indicator, group, raw value, score, weight,
 // points) and hazard factors. GET plan/ranking with the plan filters.
-import { get } from './api';
-import { chart, destroyCharts } from './charts';
-import { h, replace } from './dom';
-import { t, tMaybe } from './i18n';
-import { num, pct, sig, usd } from './format';
+import { get } from '../api';
+import { chart, destroyCharts } from '../charts';
+import { h, replace } from '../dom';
+import { t, tMaybe } from '../i18n';
+import { num, pct, sig, usd } from '../format';
 import { banner, consequenceLabel, GROUP_COLOURS, GROUPS, groupLabel, indicatorLabel, planFilters, planName, planQuery, provenanceBox } from './plan-common';
-import { label } from './state';
-import type { RankingResponse, RankRow } from './types';
+import { label } from '../state';
+import type { RankingResponse, RankRow } from '../types';
 
 let root: HTMLElement | null = null;
 let data: RankingResponse | null = null;

@@ -1,12 +1,14 @@
 // Pieces shared by the planning views: the plan's own filters, the data label banner, settings
 // provenance, labels of groups / indicators / classes, the schedule-options form, the analyst gate
 // of the Run buttons and a job's progress line.
-import { h } from './dom';
-import { t, tMaybe, type Key } from './i18n';
-import { date, num, pct } from './format';
-import { hasRole, label, loadAllFeatures, tmfName, vocabTerms } from './state';
-import type { DataSource, JobView, Objective, ScheduleOptions, TmfProps } from './types';
-import { jobErrorText, runJob } from './jobs';
+import { h } from '../dom';
+import { t, tMaybe, type Key } from '../i18n';
+import { date } from '../format';
+import { hasRole, label, loadAllFeatures, tmfName, vocabTerms } from '../state';
+import type { DataSource, Objective, ScheduleOptions, TmfProps } from '../types';
+import { jobLine, jobState, runJob, type JobState } from '../jobs';
+
+export { jobLine, jobState, type JobState };
 
 // ------------------------------------------------------------------ filters of the plan views
 export interface PlanFilters {
@@ -125,15 +127,6 @@ export function runHint(): HTMLElement | null {
   return h('p', { class: 'muted small run-hint', testid: 'run-hint' }, t('pl_login_analyst'), ' ', h('a', { href: '#/login', testid: 'run-login' }, t('login')));
 }
 
-export interface JobState<T> {
-  running: boolean;
-  job: JobView | null;
-  result: T | null;
-  error: unknown;
-  /** Number of the latest start: an older run's answers are dropped. */
-  seq: number;
-}
-export const jobState = <T>(): JobState<T> => ({ running: false, job: null, result: null, error: null, seq: 0 });
 
 /** Starts a planning job (POST `path`) from the option values and follows it into `s`,
  * calling `render` at each change; a later start supersedes it. */
@@ -165,32 +158,6 @@ export async function startPlanJob<T>(s: JobState<T>, path: string, values: Opti
   }
   s.running = false;
   render();
-}
-
-/** Status of the last run: queued / running with progress, failed with the reason, or the 4xx answer. */
-export function jobLine(s: JobState<unknown>, testid = 'job-status'): HTMLElement | null {
-  if (s.error) {
-    const e = jobErrorText(s.error);
-    return h(
-      'div',
-      { class: 'error job-error', role: 'alert', testid: 'job-error', dataset: { status: String(e.status ?? '') } },
-      e.status === 403 ? t('pl_forbidden') : e.status === 400 ? t('pl_invalid') : t('error', { msg: e.text }),
-      e.status === 400 || e.status === 403 ? ` ${e.text}` : null,
-      e.fields.length ? h('ul', null, e.fields.map((f) => h('li', { testid: 'job-error-field' }, f))) : null,
-    );
-  }
-  const j = s.job;
-  if (!j) return null;
-  const frac = j.total > 0 ? Math.min(1, j.done / j.total) : null;
-  return h(
-    'div',
-    { class: 'job-line', testid, dataset: { status: j.status, job: String(j.id) }, role: 'status' },
-    h('span', { class: `badge job-${j.status}` }, tMaybe(`job_${j.status}`, j.status)),
-    ' ',
-    t('pl_job', { id: j.id }),
-    frac !== null && j.status !== 'succeeded' ? [' ', h('progress', { max: 1, value: frac, testid: 'job-progress' }), ` ${pct(frac, 0)}`] : null,
-    j.status === 'succeeded' && j.started_at && j.finished_at ? ` · ${t('pl_took', { s: num((Date.parse(j.finished_at) - Date.parse(j.started_at)) / 1000, 1) })}` : null,
-  );
 }
 
 // ------------------------------------------------------------------ schedule options form

@@ -1,10 +1,10 @@
 // Audit trail of one TMF: who changed what, when, with before and after values.
-import { get } from './api';
-import { h, replace } from './dom';
-import { t, tMaybe, type Key } from './i18n';
-import { date, quantity } from './format';
-import { label, tmfName } from './state';
-import type { HistoryEntry, Tmf, VocabName } from './types';
+import { get } from '../api';
+import { h, replace } from '../dom';
+import { t, tMaybe, type Key } from '../i18n';
+import { date, quantity } from '../format';
+import { label, tmfName } from '../state';
+import type { HistoryEntry, Tmf, VocabName } from '../types';
 
 const FIELD_LABELS: Record<string, Key> = {
   name: 'e_name',

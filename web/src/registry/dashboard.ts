@@ -1,12 +1,12 @@
 // National dashboard: stock by region and kind, contained metal, TMFs near settlements, top-valued TMFs.
-import { get } from './api';
-import { chart, destroyCharts, PALETTE } from './charts';
-import { h, replace } from './dom';
-import { t } from './i18n';
-import { num, tonnes, usd } from './format';
+import { get } from '../api';
+import { chart, destroyCharts, PALETTE } from '../charts';
+import { h, replace } from '../dom';
+import { t } from '../i18n';
+import { num, tonnes, usd } from '../format';
 import { KIND_COLOURS } from './map';
-import { label, loadAllFeatures, loadStats, tmfName } from './state';
-import type { ProximityReport, Stats, TmfCollection } from './types';
+import { label, loadAllFeatures, loadStats, tmfName } from '../state';
+import type { ProximityReport, Stats, TmfCollection } from '../types';
 
 const NEAR_KM = 1;
 let root: HTMLElement | null = null;

@@ -5,12 +5,12 @@ import { GeoJSONSource, Map as MlMap, Marker, NavigationControl, Popup, setWorke
 import type { ExpressionSpecification, LayerSpecification, MapGeoJSONFeature, StyleSpecification } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import base from './geo/kz-base.json';
-import { h, replace } from './dom';
-import { t } from './i18n';
-import { filterParams, label, loadFeatures, tmfName, vocabTerms } from './state';
-import { usd } from './format';
-import type { TmfCollection } from './types';
+import base from '../geo/kz-base.json';
+import { h, replace } from '../dom';
+import { t } from '../i18n';
+import { filterParams, label, loadFeatures, tmfName, vocabTerms } from '../state';
+import { usd } from '../format';
+import type { TmfCollection } from '../types';
 
 setWorkerUrl(workerUrl);
 

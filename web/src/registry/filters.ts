@@ -1,9 +1,9 @@
 // Filter panel: region, kind, commodity, status, legal class, owner known and free text. Every
 // change updates state.filters and emits 'filters' (map and table reload from the API).
-import { h, replace } from './dom';
-import { t } from './i18n';
-import { emit, emptyFilters, state, vocabTerms, type Filters } from './state';
-import type { VocabName } from './types';
+import { h, replace } from '../dom';
+import { t } from '../i18n';
+import { emit, emptyFilters, state, vocabTerms, type Filters } from '../state';
+import type { VocabName } from '../types';
 
 let root: HTMLElement | null = null;
 let commodities: string[] = [];

@@ -1,8 +1,8 @@
 // The national plan view (#/plan/<tab>): its filters (region, kind, data options), the sub-tabs
 // and the wiring to each tab's module. Tabs: ranking, residential, rare-metals (GET plan/ranking,
 // plan/roadmap), scenarios, schedule, reports (jobs, analyst or above).
-import { h, replace } from './dom';
-import { t, type Key } from './i18n';
+import { h, replace } from '../dom';
+import { t, type Key } from '../i18n';
 import { knownExternalIds, loadNames, planFilterBar } from './plan-common';
 import { invalidateRanking, loadRanking, mountRanking, render as renderRanking } from './plan-ranking';
 import { invalidateRoadmap, loadRoadmap, mountRoadmap, render as renderRoadmap } from './plan-roadmap';

@@ -1,12 +1,12 @@
 // Plan / reports: the national report and a TMF's fact sheet as HTML and PDF (POST reports,
 // analyst; a job whose files are downloaded from jobs/{id}/files/{name}). The drawer's
 // "Fact sheet (PDF)" action uses the same runner.
-import { h, replace } from './dom';
-import { t } from './i18n';
-import { bytes } from './format';
-import { jobFileUrl, runJob } from './jobs';
+import { h, replace } from '../dom';
+import { t } from '../i18n';
+import { bytes } from '../format';
+import { jobFileUrl, runJob } from '../jobs';
 import { banner, canRun, jobLine, jobState, optionFields, optionsBody, planQuery, runHint, type JobState, type OptionValues } from './plan-common';
-import type { ReportOptions, ReportResult } from './types';
+import type { ReportOptions, ReportResult } from '../types';
 
 let root: HTMLElement | null = null;
 /** Schedule options of the reports (the drawer's fact sheet uses them too). */
