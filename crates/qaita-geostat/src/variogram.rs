@@ -321,39 +321,48 @@ fn experimental_by(
             vec![0usize; lags + 1],
         )
     };
-    let (dist, semi, count) = (0..points.len())
+    // Partial sums over fixed blocks of rows, added in block order: the result does not depend
+    // on how rayon splits the work (a fold/reduce adds in a varying order, and the fitted model
+    // then differed between runs in the 8th digit).
+    const ROWS: usize = 32;
+    let partials: Vec<_> = (0..points.len().div_ceil(ROWS))
         .into_par_iter()
-        .fold(empty, |(mut dist, mut semi, mut count), i| {
-            for j in (i + 1)..points.len() {
-                let h = [
-                    points[j][0] - points[i][0],
-                    points[j][1] - points[i][1],
-                    points[j][2] - points[i][2],
-                ];
-                let Some(d) = separation(&h) else {
-                    continue;
-                };
-                if d == 0.0 || d > max {
-                    continue;
+        .map(|block| {
+            let (mut dist, mut semi, mut count) = empty();
+            for i in block * ROWS..((block + 1) * ROWS).min(points.len()) {
+                for j in (i + 1)..points.len() {
+                    let h = [
+                        points[j][0] - points[i][0],
+                        points[j][1] - points[i][1],
+                        points[j][2] - points[i][2],
+                    ];
+                    let Some(d) = separation(&h) else {
+                        continue;
+                    };
+                    if d == 0.0 || d > max {
+                        continue;
+                    }
+                    let k = (d / lag).round() as usize;
+                    if k == 0 || k > lags {
+                        continue;
+                    }
+                    let diff = values[i] - values[j];
+                    dist[k] += d;
+                    semi[k] += 0.5 * diff * diff;
+                    count[k] += 1;
                 }
-                let k = (d / lag).round() as usize;
-                if k == 0 || k > lags {
-                    continue;
-                }
-                let diff = values[i] - values[j];
-                dist[k] += d;
-                semi[k] += 0.5 * diff * diff;
-                count[k] += 1;
             }
             (dist, semi, count)
         })
-        .reduce(empty, |a, b| {
-            (
-                a.0.iter().zip(&b.0).map(|(x, y)| x + y).collect(),
-                a.1.iter().zip(&b.1).map(|(x, y)| x + y).collect(),
-                a.2.iter().zip(&b.2).map(|(x, y)| x + y).collect(),
-            )
-        });
+        .collect();
+    let (mut dist, mut semi, mut count) = empty();
+    for (d, g, n) in partials {
+        for k in 0..=lags {
+            dist[k] += d[k];
+            semi[k] += g[k];
+            count[k] += n[k];
+        }
+    }
     (1..=lags)
         .filter(|k| count[*k] > 0)
         .map(|k| LagBin {
