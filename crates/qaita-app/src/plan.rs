@@ -22,7 +22,7 @@ use qaita_store::{Analysis, Store, TmfFilter};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::document::RESOURCE_ESTIMATE;
+use crate::estimate::RESOURCE_ESTIMATE;
 use crate::valuation::{EconData, EconOptions, VALUATION, ValueOptions, assumptions, value_one};
 
 /// Which TMFs to plan over and how to value those without a stored valuation.

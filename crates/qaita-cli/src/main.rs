@@ -5,8 +5,8 @@ mod commands;
 mod estimate;
 mod output;
 mod plan;
-mod sampling;
 mod serve;
+mod util;
 mod valuation;
 mod variography;
 
