@@ -4,7 +4,7 @@
 //! The core (this file, `db`, `schema`, `users`) is the connection, transactions, the migration
 //! runner, users, tokens and sessions. Each domain is a module of its own with its tables and
 //! migrations on that core: `registry` (TMFs, imports, edits, audit trail), `analysis` (stored
-//! valuations and estimates), and the round-two domains, each listed once in
+//! valuations and estimates), `uploads` (files uploaded for estimates), and the round-two domains, each listed once in
 //! [`schema::DOMAINS`]. A domain module never reads another domain's tables.
 //!
 //! Invariants: every write goes through [`Store::import`] or another audited method and leaves
@@ -21,6 +21,7 @@ mod db;
 mod registry;
 mod schema;
 mod throttle;
+mod uploads;
 mod users;
 
 pub use analysis::Analysis;
@@ -31,6 +32,10 @@ pub use registry::{
     RawTmf, SortKey, TmfFilter,
 };
 pub use throttle::{AuthEvent, LoginGate};
+pub use uploads::{Upload, UploadInfo};
+// Domain modules declare their migrations with these (through the root, not `schema`, which
+// lists them).
+pub(crate) use schema::{DomainMigrations, Migration};
 pub use users::{ApiToken, Role, SessionRecord, User};
 
 #[derive(Debug, thiserror::Error)]

@@ -23,7 +23,7 @@ pub struct DomainMigrations {
 
 /// Every domain's migrations, in the order they are applied (a domain whose tables refer to
 /// another's comes after it). Adding a domain adds one line here and nothing elsewhere.
-pub const DOMAINS: &[&DomainMigrations] = &[];
+pub const DOMAINS: &[&DomainMigrations] = &[&crate::uploads::MIGRATIONS];
 
 /// The core's migrations.
 pub const MIGRATIONS: &[Migration] = &[
