@@ -4,6 +4,7 @@
 mod admin;
 mod analyses;
 mod data;
+mod estimate;
 mod plan;
 mod session;
 mod tmfs;
@@ -35,7 +36,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(analyses::latest_valuation))
         .routes(routes!(analyses::valuations, analyses::start_valuation))
         .routes(routes!(analyses::latest_estimate))
-        .routes(routes!(analyses::estimates))
+        .routes(routes!(analyses::estimates, estimate::start_estimate))
+        .routes(routes!(estimate::upload))
+        .routes(routes!(estimate::preview))
+        .routes(routes!(estimate::crossval))
         .routes(routes!(analyses::start_policy_run))
         .routes(routes!(analyses::job))
         .routes(routes!(analyses::job_result))
