@@ -592,6 +592,9 @@ mod tests {
         assert!(e.contains("cel"), "{e}");
         let r: EstimateRequest =
             serde_json::from_str(r#"{"value": "Cu", "holes_as": "3d", "method": "idw"}"#).unwrap();
-        assert_eq!((r.holes_as, r.method), (HolesAs::ThreeD, super::super::Method::Idw));
+        assert_eq!(
+            (r.holes_as, r.method),
+            (HolesAs::ThreeD, super::super::Method::Idw)
+        );
     }
 }
