@@ -1409,9 +1409,10 @@ async fn estimates_from_uploads_match_the_app(api: &Api) {
         .unwrap()
     });
     assert!(direct.analysis.is_none());
-    // The same numbers up to rounding: kriging runs are split among threads as rayon decides,
-    // and a run's updated Cholesky factor rounds a little differently from a rebuilt one.
-    let same = |a: &Value, b: &Value, path: &str| assert_within(a, b, path, 1e-9);
+    // The same numbers up to rounding: qaita-geostat's parallel sums (experimental variogram
+    // bins, kriging runs split among threads as rayon decides) vary in the last digits from run
+    // to run, `qaita estimate` too (the fitted range by about 1e-8 relative).
+    let same = |a: &Value, b: &Value, path: &str| assert_within(a, b, path, 1e-6);
     same(
         &result["resources"],
         &direct.document["resources"],
