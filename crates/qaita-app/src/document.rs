@@ -10,10 +10,9 @@ use qaita_risk::proximity::{Proximity, SettlementIndex};
 use qaita_store::{Analysis, Store};
 use serde::Serialize;
 
+/// Kind of the stored resource-estimate analysis (owned by `estimate`).
+pub use crate::estimate::RESOURCE_ESTIMATE;
 use crate::valuation::{VALUATION, ValuationSummary};
-
-/// Kind of the stored resource-estimate analysis.
-pub const RESOURCE_ESTIMATE: &str = "resource_estimate";
 
 /// A stored TMF with its derived figures.
 #[derive(Debug, Clone, Serialize)]

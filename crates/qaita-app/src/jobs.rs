@@ -30,6 +30,10 @@ pub struct Progress {
 }
 
 impl Progress {
+    pub fn advance(&self, steps: u64) {
+        self.done.fetch_add(steps as i64, Ordering::Relaxed);
+    }
+
     fn snapshot(&self) -> (i64, i64) {
         (
             self.done.load(Ordering::Relaxed),
@@ -48,7 +52,12 @@ pub struct JobContext<'a> {
     progress: &'a Progress,
 }
 
-impl JobContext<'_> {
+impl<'a> JobContext<'a> {
+    /// The progress counter on its own, for reporting while the store is lent out.
+    pub fn progress(&self) -> &'a Progress {
+        self.progress
+    }
+
     pub fn set_total(&self, steps: u64) {
         self.progress.total.store(steps as i64, Ordering::Relaxed);
     }

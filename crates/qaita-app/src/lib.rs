@@ -1,13 +1,14 @@
 //! What the `qaita` CLI, the HTTP server and the workers all do, written once: the TMF document
-//! with its derived figures (`qaita show --json` and `GET /api/v1/tmfs/{id}`), valuation runs as
-//! stored, the settlement index, national plans (ranking, roadmap, schedule, scenarios,
-//! reports) and the durable background jobs that run the long ones. Thin over the computation
-//! crates and the store; no printing, no HTTP.
+//! with its derived figures (`qaita show --json` and `GET /api/v1/tmfs/{id}`), valuation runs and
+//! resource estimates as stored, the settlement index, national plans (ranking, roadmap,
+//! schedule, scenarios, reports) and the durable background jobs that run the long ones. Thin
+//! over the computation crates and the store; no printing, no HTTP.
 //!
 //! Each domain module defines its job kinds (`JOB_KINDS`); [`job_kinds`] lists them all, so a
 //! new domain adds one line there and touches no other domain's module.
 
 pub mod document;
+pub mod estimate;
 pub mod jobs;
 pub mod plan;
 pub mod proximity;
@@ -52,6 +53,7 @@ pub fn job_kinds() -> Vec<jobs::JobKind> {
     [jobs::PROBE]
         .into_iter()
         .chain(valuation::JOB_KINDS.iter().copied())
+        .chain(estimate::JOB_KINDS.iter().copied())
         .chain(plan::JOB_KINDS.iter().copied())
         .collect()
 }

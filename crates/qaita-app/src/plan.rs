@@ -22,7 +22,7 @@ use qaita_store::{Analysis, Store, TmfFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::document::RESOURCE_ESTIMATE;
+use crate::estimate::RESOURCE_ESTIMATE;
 use crate::jobs::{self, JobContext, JobError, JobKind, JobOutput};
 use crate::valuation::{EconData, EconOptions, VALUATION, ValueOptions, assumptions, value_one};
 

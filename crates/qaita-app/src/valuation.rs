@@ -415,7 +415,7 @@ pub fn value_and_store(
     job: Option<i64>,
 ) -> Result<Option<(ValueResult, i64)>> {
     let estimate = store
-        .analyses(stored.id, crate::document::RESOURCE_ESTIMATE)?
+        .analyses(stored.id, crate::estimate::RESOURCE_ESTIMATE)?
         .pop();
     let Some(r) = value_one(stored, estimate.as_ref(), data, assumptions, options)? else {
         return Ok(None);
@@ -465,7 +465,7 @@ pub fn projects(store: &mut Store, filter: &qaita_store::TmfFilter) -> Result<Ve
     let mut projects = Vec::with_capacity(stored.len());
     for s in &stored {
         let estimate = store
-            .analyses(s.id, crate::document::RESOURCE_ESTIMATE)?
+            .analyses(s.id, crate::estimate::RESOURCE_ESTIMATE)?
             .pop();
         projects.extend(project_with_estimate(s, estimate.as_ref()).map(|(p, _)| p));
     }

@@ -9,15 +9,16 @@ use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use qaita_io::{Format, ReadOptions, TextEncoding};
 use qaita_model::geometry::Footprint;
-use qaita_model::{Commodity, CurrentPolicy, DecimalSeparator, Problem, StoredTmf};
+use qaita_model::{CurrentPolicy, DecimalSeparator, Problem, StoredTmf};
 use qaita_risk::proximity::{ProximityConfig, Site, worst_first};
 use qaita_store::{ImportOptions, ImportReport, Store, TmfFilter};
 use serde::Serialize;
 
 use crate::output::{self, print_json};
+use crate::util::{filter, find, not_found};
 use crate::{
-    Cli, Command, EncodingArg, ExportArgs, FilterArgs, GenerateArgs, ImportArgs, InFormat,
-    OutFormat, ProximityArgs, exit,
+    Cli, Command, EncodingArg, ExportArgs, GenerateArgs, ImportArgs, InFormat, OutFormat,
+    ProximityArgs, exit,
 };
 
 /// The bundled demo inventory (illustrative) and a second source's conflicting figures.
@@ -153,43 +154,6 @@ fn backend_name(store: &Store) -> &'static str {
         qaita_store::Backend::Sqlite => "SQLite",
         qaita_store::Backend::Postgres => "PostgreSQL",
     }
-}
-
-pub(crate) fn find(store: &mut Store, id: &str) -> Result<Option<StoredTmf>> {
-    if let Ok(number) = id.parse::<i64>()
-        && let Some(found) = store.get(number)?
-    {
-        return Ok(Some(found));
-    }
-    Ok(store.get_by_external_id(id)?)
-}
-
-pub(crate) fn not_found(id: &str) -> u8 {
-    eprintln!("error: no TMF with id or external id '{id}'");
-    exit::NOT_FOUND
-}
-
-pub(crate) fn filter(args: &FilterArgs) -> Result<TmfFilter> {
-    fn parse<T: std::str::FromStr>(value: &Option<String>) -> Result<Option<T>>
-    where
-        T::Err: std::fmt::Display,
-    {
-        value
-            .as_deref()
-            .map(|v| v.parse::<T>().map_err(|e| anyhow!("{e}")))
-            .transpose()
-    }
-    Ok(TmfFilter {
-        region: parse(&args.region)?,
-        kind: parse(&args.kind)?,
-        commodity: parse::<Commodity>(&args.commodity)?,
-        status: parse(&args.status)?,
-        legal_class: parse(&args.legal_class)?,
-        owner_known: args.owner_known,
-        bbox: parse(&args.bbox)?,
-        text: args.search.clone(),
-        ..TmfFilter::default()
-    })
 }
 
 fn encoding(arg: EncodingArg) -> TextEncoding {

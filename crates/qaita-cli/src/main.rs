@@ -6,8 +6,8 @@ mod estimate;
 mod jobs;
 mod output;
 mod plan;
-mod sampling;
 mod serve;
+mod util;
 mod valuation;
 mod variography;
 

@@ -8,7 +8,7 @@ use qaita_risk::proximity::{Proximity, ProximityConfig};
 use qaita_store::AuditEntry;
 use serde::Serialize;
 
-use crate::commands::ProximityRow;
+use qaita_app::proximity::ProximityRow;
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     use std::io::Write;

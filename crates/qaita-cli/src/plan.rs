@@ -23,8 +23,8 @@ use qaita_plan::scenario::{NationalStockConfig, Scenarios};
 use qaita_plan::schedule::{Comparison, Objective, ScheduleSettings, SolverChoice};
 use qaita_store::Store;
 
-use crate::commands::{filter, find, not_found};
 use crate::output::{print_json, right, table};
+use crate::util::{filter, find, not_found};
 use crate::{EconArgs, FilterArgs, exit};
 
 /// Which registry TMFs to plan over and how to value those without a stored valuation.

@@ -13,8 +13,8 @@ use qaita_econ::policy::{PolicyRow, sweep};
 use qaita_model::StoredTmf;
 use qaita_store::Store;
 
-use crate::commands::{filter, find, not_found};
 use crate::output::{print_json, right, table};
+use crate::util::{filter, find, not_found};
 use crate::{EconArgs, PolicyArgs, ValueArgs, exit};
 
 fn print_one(r: &ValueResult) {
@@ -171,7 +171,7 @@ pub fn value(store: &mut Store, actor: &str, args: ValueArgs) -> Result<u8> {
     let mut skipped = Vec::new();
     for stored in &targets {
         let estimate = store
-            .analyses(stored.id, crate::estimate::RESOURCE_ESTIMATE)?
+            .analyses(stored.id, qaita_app::document::RESOURCE_ESTIMATE)?
             .pop();
         match value_one(stored, estimate.as_ref(), &data, &a, &options)? {
             Some(r) => results.push(r),

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use qaita_app::estimate::{self as app, direction_vector};
 
-use crate::estimate::{Method, SearchArgs, rejected};
+use crate::estimate::{
+    Method, SamplingArgs, SearchArgs, VariogramArgs, failed, request, variogram_svg,
+};
 use crate::exit;
 use crate::output::{print_json, right, table};
-use crate::sampling::{
-    SamplingArgs, VariogramArgs, direction_vector, load, variogram, variogram_svg,
-};
 
 #[derive(Args)]
 pub struct VariogramCmdArgs {
@@ -50,11 +50,11 @@ pub struct CrossvalArgs {
 }
 
 pub fn variogram_cmd(args: VariogramCmdArgs) -> Result<u8> {
-    let data = match load(&args.sampling, None)? {
-        Ok(d) => d,
-        Err(r) => return Ok(rejected(r)),
+    let (request, inputs) = request(&args.sampling, &args.variogram, None)?;
+    let (data, v) = match app::prepare(&request, &inputs, None) {
+        Ok(prepared) => prepared,
+        Err(e) => return failed(e),
     };
-    let v = variogram(&data, &args.variogram, args.sampling.composite)?;
     if let Some(path) = &args.save {
         std::fs::write(path, serde_json::to_string_pretty(&v.model)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -114,23 +114,22 @@ pub fn variogram_cmd(args: VariogramCmdArgs) -> Result<u8> {
 }
 
 pub fn crossval(args: CrossvalArgs) -> Result<u8> {
-    let data = match load(&args.sampling, None)? {
-        Ok(d) => d,
-        Err(r) => return Ok(rejected(r)),
+    let (request, inputs) = request(&args.sampling, &args.variogram, Some(&args.search))?;
+    let (data, v) = match app::prepare(&request, &inputs, None) {
+        Ok(prepared) => prepared,
+        Err(e) => return failed(e),
     };
-    let v = variogram(&data, &args.variogram, args.sampling.composite)?;
-    let nb = args.search.neighbourhood(v.range(), data.points.len())?;
-    let samples = args.search.samples(&data, &v.model)?;
+    let methods: Vec<app::Method> = args.methods.iter().map(|m| (*m).into()).collect();
+    let cv = match app::cross_validate(&data, &v, &request, &methods) {
+        Ok(cv) => cv,
+        Err(e) => return failed(e),
+    };
+    let nb = cv.neighbourhood;
     let results: Vec<(Method, qaita_geostat::kriging::CrossValidation)> = args
         .methods
         .iter()
-        .map(|m| {
-            let estimator = args.search.estimator(*m, &data);
-            (
-                *m,
-                qaita_geostat::kriging::cross_validate_with(&samples, &v.model, estimator, &nb),
-            )
-        })
+        .copied()
+        .zip(cv.results.into_iter().map(|(_, r)| r))
         .collect();
     if args.json {
         print_json(&serde_json::json!({

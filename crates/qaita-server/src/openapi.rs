@@ -12,13 +12,13 @@ use crate::AppState;
 #[openapi(
     info(
         title = "Qaita API",
-        description = "National registry of Kazakhstan's technogenic mineral formations (TMFs): registry, history, statistics, proximity to settlements, imports and exports, resource estimates, valuations, policy runs and national plans (ranking, roadmap, schedules, scenarios, reports).\n\nAuthentication: a web session (`POST /api/v1/session`, then the `qaita_session` cookie and, on writes, the `X-CSRF-Token` header) or an API token (`Authorization: Bearer qaita_<id>_<secret>`, from `qaita user token` or `POST /api/v1/users/{username}/tokens`). Roles: viewer < analyst (runs valuations, policy runs, schedules, scenarios and reports) < editor (writes the registry) < admin (users). Errors are RFC 9457 problem details.",
+        description = "National registry of Kazakhstan's technogenic mineral formations (TMFs): registry, history, statistics, proximity to settlements, imports and exports, resource estimates, valuations, policy runs and national plans (ranking, roadmap, schedules, scenarios, reports).\n\nAuthentication: a web session (`POST /api/v1/session`, then the `qaita_session` cookie and, on writes, the `X-CSRF-Token` header) or an API token (`Authorization: Bearer qaita_<id>_<secret>`, from `qaita user token` or `POST /api/v1/users/{username}/tokens`). Roles: viewer < analyst (uploads sampling files, runs resource estimates, valuations, policy runs, schedules, scenarios and reports) < editor (writes the registry) < admin (users). Errors are RFC 9457 problem details.",
         license(name = "MIT")
     ),
     modifiers(&Security),
     tags(
         (name = "registry", description = "TMFs, their history, statistics and proximity"),
-        (name = "analyses", description = "Valuations, resource estimates and policy runs"),
+        (name = "analyses", description = "Valuations, resource estimates (uploads, preview, cross-validation, estimate jobs) and policy runs"),
         (name = "jobs", description = "Background jobs (stored in the database, run by any worker): state, results, files, cancellation"),
         (name = "plan", description = "National prioritisation: ranking, removal programme, rare-metals roadmap, schedules, scenarios and reports"),
         (name = "data", description = "Imports, exports and vocabularies"),

@@ -892,18 +892,23 @@ async fn problems_docs_and_ui(api: &Api) {
 /// JSON equal but for the last bits of floats (serde_json's default parser may round the
 /// shortest representation one unit off).
 fn assert_close(a: &Value, b: &Value, path: &str) {
+    assert_within(a, b, path, 1e-12);
+}
+
+/// As [`assert_close`], numbers equal to `tolerance` relative.
+fn assert_within(a: &Value, b: &Value, path: &str, tolerance: f64) {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
             let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
             assert!(
-                (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
+                (x - y).abs() <= tolerance * x.abs().max(y.abs()),
                 "{path}: {x} != {y}"
             );
         }
         (Value::Array(x), Value::Array(y)) => {
             assert_eq!(x.len(), y.len(), "{path}: lengths");
             for (i, (x, y)) in x.iter().zip(y).enumerate() {
-                assert_close(x, y, &format!("{path}[{i}]"));
+                assert_within(x, y, &format!("{path}[{i}]"), tolerance);
             }
         }
         (Value::Object(x), Value::Object(y)) => {
@@ -913,7 +918,7 @@ fn assert_close(a: &Value, b: &Value, path: &str) {
                 "{path}: members"
             );
             for (k, v) in x {
-                assert_close(v, &y[k], &format!("{path}.{k}"));
+                assert_within(v, &y[k], &format!("{path}.{k}"), tolerance);
             }
         }
         _ => assert_eq!(a, b, "{path}"),
@@ -1269,6 +1274,261 @@ async fn failed_logins_are_throttled_and_locked(api: &Api) {
 
 /// The database is set up, and torn down, outside the async runtime: the synchronous
 /// PostgreSQL client refuses to run inside one (the server calls it on blocking threads).
+const AUGER: &[u8] = include_bytes!("../../../data/demo/sampling/donskoy-auger.csv");
+
+/// Upload a file as `auth`; returns the reply.
+async fn upload(api: &Api, name: &str, bytes: &[u8], auth: &[(&str, &str)]) -> Reply {
+    let mut headers = vec![("content-type", "text/csv")];
+    headers.extend_from_slice(auth);
+    api.send(
+        Method::POST,
+        &format!("/api/v1/uploads?name={name}"),
+        &headers,
+        Body::from(bytes.to_vec()),
+    )
+    .await
+}
+
+async fn estimates_from_uploads_match_the_app(api: &Api) {
+    let (cookie, csrf) = api.login("analyst").await;
+    let auth = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+    let r = upload(api, "donskoy-auger.csv", AUGER, &auth).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["name"], "donskoy-auger.csv");
+    assert_eq!(r.body["owner"], "analyst");
+    assert_eq!(r.body["bytes"], AUGER.len());
+    assert_eq!(r.body["sha256"].as_str().unwrap().len(), 64);
+    let samples = r.body["id"].as_i64().unwrap();
+    let body = json!({"samples": samples, "value": "Cr2O3"});
+
+    // Preview: the samples as the estimate reads them and a fitted variogram.
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/estimate-preview",
+            &auth,
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["commodity"], "Cr2O3");
+    assert_eq!(r.body["dimension"], 2);
+    assert!(
+        r.body["variogram"]["model"]["structures"][0]["sill"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert_eq!(
+        r.body["variogram"]["curve"][0][1].as_array().unwrap().len(),
+        50
+    );
+    assert_eq!(
+        r.body["points"].as_array().unwrap().len() as u64,
+        r.body["samples"]["statistics"]["samples"].as_u64().unwrap()
+    );
+    // Cross-validation: the requested method and the three others.
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/estimate-crossval",
+            &auth,
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let rows = r.body["rows"].as_array().unwrap();
+    let methods: Vec<&str> = rows.iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(methods, ["ok", "sk", "idw", "nn"]);
+    assert!(
+        rows[2]["mean_standardised_squared_error"].is_null(),
+        "{}",
+        rows[2]
+    );
+    // Unknown members and bad values are named.
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/estimate-preview",
+            &auth,
+            json!({"samples": samples, "value": "Cr2O3", "cel": 5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["errors"][0]["field"], "cel");
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/estimate-preview",
+            &auth,
+            json!({"samples": samples, "value": "Cr2O3", "method": "magic"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["errors"][0]["field"], "method", "{}", r.text);
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/estimate-crossval",
+            &auth,
+            json!({"samples": samples, "value": "Cr2O3", "radius": -1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["field"], "radius");
+
+    // The estimate job stores a version whose resources are what the app computes directly.
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/resource-estimates",
+            &auth,
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert_eq!(r.body["kind"], "estimate");
+    let location = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let job = finish(api, &location, &auth).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["done"], job["total"]);
+    let result = api
+        .get(job["result_url"].as_str().unwrap(), &auth)
+        .await
+        .body;
+    let direct = tokio::task::block_in_place(|| {
+        let mut store = Store::open(&api.db).unwrap();
+        let stored = store.get_by_external_id("KZ-TMF-0012").unwrap().unwrap();
+        let request: qaita_app::estimate::EstimateRequest =
+            serde_json::from_value(json!({"value": "Cr2O3", "store": false})).unwrap();
+        let inputs = qaita_app::estimate::Inputs {
+            samples: Some(qaita_app::estimate::Named {
+                name: "donskoy-auger.csv".into(),
+                bytes: AUGER.to_vec(),
+            }),
+            ..Default::default()
+        };
+        qaita_app::estimate::run(
+            &mut store,
+            &stored,
+            &request,
+            &inputs,
+            "test",
+            None,
+            &mut |_, _| {},
+        )
+        .unwrap()
+    });
+    assert!(direct.analysis.is_none());
+    // The same numbers exactly: qaita-geostat sums in a fixed order, whatever the threads.
+    let same = |a: &Value, b: &Value, path: &str| assert_within(a, b, path, 0.0);
+    same(
+        &result["resources"],
+        &direct.document["resources"],
+        "resources",
+    );
+    same(
+        &result["grade_tonnage"],
+        &direct.document["grade_tonnage"],
+        "grade_tonnage",
+    );
+    assert_eq!(result["samples"]["file"], "donskoy-auger.csv");
+    let features = result["blocks_geojson"]["features"].as_array().unwrap();
+    assert_eq!(
+        features.len() as u64,
+        result["blocks"]["count"].as_u64().unwrap()
+    );
+    let corner = &features[0]["geometry"]["coordinates"][0][0];
+    let (lon, lat) = (corner[0].as_f64().unwrap(), corner[1].as_f64().unwrap());
+    assert!(
+        (lon - 58.46).abs() < 0.2 && (lat - 50.26).abs() < 0.2,
+        "{corner}"
+    );
+    let version = result["analysis"]["version"].as_i64().unwrap();
+    let versions = api
+        .get("/api/v1/tmfs/KZ-TMF-0012/resource-estimates", &[])
+        .await
+        .body;
+    let last = versions.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["version"], version, "{last}");
+    let latest = api
+        .get("/api/v1/tmfs/KZ-TMF-0012/resource-estimate", &[])
+        .await
+        .body;
+    assert_eq!(latest["actor"], "analyst");
+    assert_close(
+        &latest["resources"],
+        &result["resources"],
+        "stored resources",
+    );
+
+    // A bad file: 422 naming the upload, the row and the field.
+    let bad = b"lon,lat,Cr2O3 [%]\n58.46,50.26,24.1\n58.47,50.27,abc\n58.48,50.28,23.0\n";
+    let r = upload(api, "bad.csv", bad, &auth).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let bad_id = r.body["id"].as_i64().unwrap();
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/estimate-preview",
+            &auth,
+            json!({"samples": bad_id, "value": "Cr2O3"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let errors = r.body["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["file"] == "bad.csv" && e["row"] == 3 && e["field"] != ""),
+        "{errors:?}"
+    );
+
+    // A viewer may neither upload nor estimate; another user may not use the analyst's upload.
+    let (viewer, viewer_csrf) = api.login("viewer").await;
+    let as_viewer = [
+        ("cookie", viewer.as_str()),
+        ("x-csrf-token", viewer_csrf.as_str()),
+    ];
+    assert_eq!(
+        upload(api, "x.csv", AUGER, &as_viewer).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/resource-estimates",
+            &as_viewer,
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (editor, editor_csrf) = api.login("editor").await;
+    let as_editor = [
+        ("cookie", editor.as_str()),
+        ("x-csrf-token", editor_csrf.as_str()),
+    ];
+    let r = api
+        .json(
+            Method::POST,
+            "/api/v1/tmfs/KZ-TMF-0012/estimate-preview",
+            &as_editor,
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["field"], "samples");
+    // Nothing more was stored by the refused requests.
+    let after = api
+        .get("/api/v1/tmfs/KZ-TMF-0012/resource-estimates", &[])
+        .await
+        .body;
+    assert_eq!(
+        after.as_array().unwrap().len(),
+        versions.as_array().unwrap().len()
+    );
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -1305,4 +1565,5 @@ on_both_backends!(
     problems_docs_and_ui: true,
     plans_rank_schedule_and_report: true,
     failed_logins_are_throttled_and_locked: false,
+    estimates_from_uploads_match_the_app: true,
 );

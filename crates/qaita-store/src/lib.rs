@@ -5,8 +5,8 @@
 //! runner, users, tokens and sessions. Each domain is a module of its own with its tables and
 //! migrations on that core: `registry` (TMFs, imports, edits, audit trail), `analysis` (stored
 //! valuations and estimates), `jobs` (the durable job queue every server and worker shares),
-//! and the round-two domains, each listed once in [`DOMAINS`]. A domain module never reads
-//! another domain's tables.
+//! `uploads` (files uploaded for estimates), and the round-two domains, each listed once in
+//! [`DOMAINS`]. A domain module never reads another domain's tables.
 //!
 //! Invariants: every write goes through [`Store::import`] or another audited method and leaves
 //! an [`AuditEntry`] with before/after documents; an import is one transaction; rows are never
@@ -23,6 +23,7 @@ mod jobs;
 mod registry;
 mod schema;
 mod throttle;
+mod uploads;
 mod users;
 
 pub use analysis::Analysis;
@@ -36,6 +37,10 @@ pub use registry::{
     RawTmf, SortKey, TmfFilter,
 };
 pub use throttle::{AuthEvent, LoginGate};
+pub use uploads::{Upload, UploadInfo};
+// Domain modules declare their migrations with these (through the root, not `schema`, which
+// lists them).
+pub(crate) use schema::{DomainMigrations, Migration};
 pub use users::{ApiToken, Role, SessionRecord, User};
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +66,7 @@ pub enum StoreError {
 
 /// Every domain's migrations, in the order they are applied (a domain whose tables refer to
 /// another's comes after it). Adding a domain adds one line here and nothing elsewhere.
-const DOMAINS: &[&schema::DomainMigrations] = &[&jobs::SCHEMA];
+const DOMAINS: &[&schema::DomainMigrations] = &[&jobs::SCHEMA, &uploads::SCHEMA];
 
 pub(crate) fn now() -> String {
     timestamp_in(chrono::Duration::zero())

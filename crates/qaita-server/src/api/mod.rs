@@ -4,6 +4,7 @@
 mod admin;
 mod analyses;
 mod data;
+mod estimate;
 pub(crate) mod jobs;
 mod plan;
 mod session;
@@ -36,7 +37,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(analyses::latest_valuation))
         .routes(routes!(analyses::valuations, analyses::start_valuation))
         .routes(routes!(analyses::latest_estimate))
-        .routes(routes!(analyses::estimates))
+        .routes(routes!(analyses::estimates, estimate::start_estimate))
+        .routes(routes!(estimate::upload))
+        .routes(routes!(estimate::preview))
+        .routes(routes!(estimate::crossval))
         .routes(routes!(analyses::start_policy_run))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::probe))
