@@ -1529,6 +1529,151 @@ async fn estimates_from_uploads_match_the_app(api: &Api) {
     );
 }
 
+/// Jobs are read from the store: listing, owners only, cancellation of queued and running jobs
+/// (a cancelled running job's result is never recorded), results only once succeeded.
+async fn jobs_are_listed_cancelled_and_private(api: &Api) {
+    let (cookie, csrf) = api.login("admin").await;
+    let admin = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+    let probe = |millis: u64, tag: &str| json!({"millis": millis, "steps": 50, "tag": tag});
+    let long = api
+        .json(
+            Method::POST,
+            "/api/v1/jobs/probes",
+            &admin,
+            probe(30_000, "long"),
+        )
+        .await;
+    assert_eq!(long.status, StatusCode::ACCEPTED, "{}", long.text);
+    let long_id = long.body["id"].as_i64().unwrap();
+    // One in-process worker: the second waits while the first runs.
+    let waiting = api
+        .json(
+            Method::POST,
+            "/api/v1/jobs/probes",
+            &admin,
+            probe(10, "waiting"),
+        )
+        .await;
+    let waiting_id = waiting.body["id"].as_i64().unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let r = api.get(&format!("/api/v1/jobs/{long_id}"), &admin).await;
+        if r.body["status"] == "running" && r.body["done"].as_i64().unwrap_or(0) > 0 {
+            assert_eq!(r.body["attempts"], 1);
+            assert!(r.body["worker"].as_str().is_some(), "{}", r.text);
+            break;
+        }
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "the probe never ran: {}",
+            r.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let listed = api.get("/api/v1/jobs", &admin).await;
+    let ids: Vec<i64> = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![waiting_id, long_id]);
+    let r = api
+        .get(&format!("/api/v1/jobs/{waiting_id}/result"), &admin)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("queued"), "{}", r.text);
+
+    // Other users see nothing of them.
+    let (cookie_a, csrf_a) = api.login("analyst").await;
+    let analyst = [
+        ("cookie", cookie_a.as_str()),
+        ("x-csrf-token", csrf_a.as_str()),
+    ];
+    let r = api.get(&format!("/api/v1/jobs/{long_id}"), &analyst).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.get("/api/v1/jobs", &analyst).await.body, json!([]));
+    assert_eq!(
+        api.get("/api/v1/jobs?all=true", &analyst).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = api
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/jobs/{long_id}"),
+            &analyst,
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = api
+        .json(Method::POST, "/api/v1/jobs/probes", &analyst, probe(1, "x"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Cancelling: the queued one never runs, the running one stops and records nothing.
+    for id in [waiting_id, long_id] {
+        let r = api
+            .send(
+                Method::DELETE,
+                &format!("/api/v1/jobs/{id}"),
+                &admin,
+                Body::empty(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["status"], "cancelled");
+    }
+    let r = api
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/jobs/{long_id}"),
+            &admin,
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // The worker notices at its next heartbeat and takes the next job.
+    let next = api
+        .json(
+            Method::POST,
+            "/api/v1/jobs/probes",
+            &admin,
+            probe(10, "next"),
+        )
+        .await;
+    let next_id = next.body["id"].as_i64().unwrap();
+    let start = std::time::Instant::now();
+    let result = loop {
+        let r = api
+            .get(&format!("/api/v1/jobs/{next_id}/result"), &admin)
+            .await;
+        if r.status == StatusCode::OK {
+            break r.body;
+        }
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "the worker did not move on: {}",
+            r.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(result["tag"], "next");
+    assert_eq!(result["job"], next_id);
+    for id in [waiting_id, long_id] {
+        let r = api.get(&format!("/api/v1/jobs/{id}"), &admin).await;
+        assert_eq!(r.body["status"], "cancelled", "{}", r.text);
+        let r = api.get(&format!("/api/v1/jobs/{id}/result"), &admin).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+    }
+    let waited = api.get(&format!("/api/v1/jobs/{waiting_id}"), &admin).await;
+    assert_eq!(
+        waited.body["attempts"], 0,
+        "a cancelled queued job never ran"
+    );
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -1566,4 +1711,5 @@ on_both_backends!(
     plans_rank_schedule_and_report: true,
     failed_logins_are_throttled_and_locked: false,
     estimates_from_uploads_match_the_app: true,
+    jobs_are_listed_cancelled_and_private: false,
 );
