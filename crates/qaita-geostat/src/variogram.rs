@@ -544,6 +544,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn experimental_bins_do_not_depend_on_the_threads() {
+        // Irregular points and values, so sums in another order would round differently.
+        let points: Vec<Point> = (0..700)
+            .map(|i| {
+                let t = i as f64;
+                [(t * 37.77).sin() * 500.0, (t * 11.13).cos() * 400.0, 0.0]
+            })
+            .collect();
+        let values: Vec<f64> = (0..700)
+            .map(|i| ((i * 7919) % 1000) as f64 / 37.0)
+            .collect();
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| experimental(&points, &values, 40.0, 12, None))
+        };
+        let one = on(1);
+        for threads in [2, 3, 8] {
+            let many = on(threads);
+            assert_eq!(one.len(), many.len());
+            for (a, b) in one.iter().zip(&many) {
+                assert_eq!(a.gamma.to_bits(), b.gamma.to_bits(), "{threads} threads");
+                assert_eq!(a.distance.to_bits(), b.distance.to_bits());
+                assert_eq!(a.pairs, b.pairs);
+            }
+        }
+    }
+
+    #[test]
     fn model_values() {
         let m = VariogramModel::isotropic(Shape::Spherical, 0.1, 0.9, 100.0);
         assert_eq!(m.gamma([0.0; 3]), 0.0);
