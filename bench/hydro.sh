@@ -14,7 +14,7 @@ python3 - "$ours" "$peers" <<'PY'
 import json, sys
 ours = json.loads(sys.argv[1])
 peers = [json.loads(l) for l in sys.argv[2].splitlines() if l.strip()]
-print(f"qaita-hydro: run {ours['run_seconds']*1e6:.1f} us (goal < 100), calibration {ours['calibration_seconds']*1e3:.1f} ms in {ours['calibration_runs']} runs (goal < 50)")
+print(f"qaita-hydro: run {ours['run_seconds']*1e6:.1f} us (goal < 100), calibration {ours['calibration_seconds']*1e3:.1f} ms in {ours['calibration_runs']} runs (goal < 50), ensemble 51 x 30 d x 1000 catchments {ours['ensemble_51x30x1000_seconds']*1e3:.1f} ms (goal < 2000)")
 for p in peers:
     line = f"{p['engine']}: run {p['run_seconds']*1e6:.1f} us = {p['run_seconds']/ours['run_seconds']:.1f}x ours"
     if "calibration_seconds" in p:

@@ -53,6 +53,46 @@ fn main() {
             start.elapsed().as_secs_f64()
         })
         .collect();
+    // 51 members x 30 lead days x 1,000 catchments from warm states (the end of the record),
+    // members perturbing the record's last 30 days.
+    use qaita_hydro::forecast::{CatchmentForecast, Forcing, ensembles};
+    let mut warm = State::initial(model.params());
+    let n = precip.len();
+    model
+        .run(&mut warm, &precip[..n - 30], &pet[..n - 30])
+        .unwrap();
+    let members: Vec<Forcing> = (0..51)
+        .map(|m| Forcing {
+            precip: precip[n - 30..]
+                .iter()
+                .map(|p| p * (0.5 + m as f64 / 50.0))
+                .collect(),
+            pet: pet[n - 30..].to_vec(),
+        })
+        .collect();
+    let catchments: Vec<CatchmentForecast> = (0..1000)
+        .map(|c| {
+            let model = Gr4j::new(Params::new(
+                p[0] * (0.8 + c as f64 / 2500.0),
+                p[1],
+                p[2],
+                p[3],
+            ));
+            CatchmentForecast {
+                model,
+                warm: warm.clone(),
+                members: members.clone(),
+            }
+        })
+        .collect();
+    let ensemble_runs: Vec<f64> = (0..11)
+        .map(|_| {
+            let start = Instant::now();
+            let flows = ensembles(&catchments).unwrap();
+            total += flows[999][50][29];
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
     println!(
         "{}",
         serde_json::json!({
@@ -61,6 +101,7 @@ fn main() {
             "run_seconds": median(runs),
             "calibration_seconds": median(calibrations),
             "calibration_runs": evaluations,
+            "ensemble_51x30x1000_seconds": median(ensemble_runs),
             "checksum": total,
         })
     );

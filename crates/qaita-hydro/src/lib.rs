@@ -11,6 +11,7 @@
 //! flows as one continuous run (to the bit: the same operations in the same order).
 
 pub mod calibrate;
+pub mod forecast;
 pub mod frequency;
 pub mod gr4j;
 pub mod metrics;
