@@ -7,136 +7,23 @@
 // hold the 78 demo TMFs with their valuations and KZ-TMF-0012's estimate (scripts/demo-db.sh) and
 // the users viewer/viewer-pass, analyst/analyst-pass and editor/editor-pass. Screenshots go to
 // test-results/. CHROMIUM overrides /usr/bin/chromium.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHROMIUM, JOB_T, T, browserHelpers, fieldsOf, newSink, startMock, stopMock, tid, useBrowser } from './harness.mjs';
 import { chromium } from 'playwright-core';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const WEB = join(here, '..');
-const RESULTS = join(WEB, 'test-results');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const DEMO_TMFS = 78;
-const T = 30_000;
-// Planning jobs on a real server (debug build: MILP, typst) take longer than a page action.
-const JOB_T = 300_000;
 
-let base = process.env.BASE_URL ? process.env.BASE_URL.replace(/\/+$/, '') : '';
+let base = '';
 let mock = null; // the mock server we started (stopped by its pid)
 let browser;
 let context;
 let page;
-const newSink = () => ({ foreignRequests: [], consoleErrors: [], pageErrors: [], failedRequests: [], badResponses: [] });
 const seen = newSink();
-
-function startMock(env = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(WEB, 'mock', 'server.mjs')], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('mock server did not start in 10 s')), 10_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`mock server exited with ${code}`)));
-  });
-}
-function stopMock(m) {
-  if (!m || m.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    m.child.removeAllListeners('exit');
-    m.child.once('exit', resolve);
-    process.kill(m.child.pid, 'SIGTERM');
-  });
-}
-
-const sameOrigin = (url) => url.startsWith(`${base}/`) || url === base || url.startsWith('data:') || url.startsWith('blob:');
-
-function watch(p, sink) {
-  p.on('request', (r) => {
-    if (!sameOrigin(r.url())) sink.foreignRequests.push(r.url());
-  });
-  p.on('requestfailed', (r) => sink.failedRequests.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
-  p.on('response', (r) => {
-    if (r.status() >= 400) sink.badResponses.push({ method: r.request().method(), path: new URL(r.url()).pathname, status: r.status() });
-  });
-  p.on('console', (m) => {
-    if (m.type() === 'error') sink.consoleErrors.push(m.text());
-  });
-  p.on('pageerror', (e) => sink.pageErrors.push(String(e?.stack || e)));
-}
-
-// Chromium logs every error response as "Failed to load resource"; those of the expected
-// responses are all the console may hold.
-function assertClean(sink, expected) {
-  assert.deepEqual(sink.foreignRequests, [], 'requests to other origins');
-  assert.deepEqual(sink.pageErrors, [], 'uncaught errors');
-  assert.deepEqual(sink.failedRequests, [], 'failed requests');
-  assert.deepEqual(sink.badResponses.filter((r) => !expected(r)), [], 'unexpected error responses');
-  const unexpected = sink.consoleErrors.filter((m) => !/^Failed to load resource: the server responded with a status of (401|422) /.test(m));
-  assert.deepEqual(unexpected, [], 'console errors');
-}
-
-const tid = (id) => `[data-testid="${id}"]`;
-const shot = (name, p = page) => p.screenshot({ path: join(RESULTS, `${name}.png`) });
-const mapData = (p = page) => p.evaluate(() => ({ ...document.querySelector('[data-testid="map"]')?.dataset }));
-
-async function waitForMap(rendered, p = page) {
-  await p.waitForFunction(
-    (n) => {
-      const d = document.querySelector('[data-testid="map"]')?.dataset;
-      return d && d.state === 'ready' && d.featureCount === String(n) && d.renderedCount === String(n);
-    },
-    rendered,
-    { timeout: T },
-  );
-}
-
-// Loaded for the current filters, whatever part of the map is in view.
-async function waitForFeatures(n, p = page) {
-  await p.waitForFunction((k) => {
-    const d = document.querySelector('[data-testid="map"]')?.dataset;
-    return d && d.state === 'ready' && d.featureCount === String(k);
-  }, n, { timeout: T });
-}
-
-async function api(path, opts = {}) {
-  const res = await fetch(`${base}/api/v1/${path}`, opts);
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
-async function apiLogin(username, password) {
-  const res = await api('session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  assert.equal(res.status, 200, `login ${username}`);
-  const cookie = res.headers.get('set-cookie').split(';')[0];
-  return { cookie, token: res.body.csrf_token };
-}
-
-async function uiLogin(username, password) {
-  await page.goto(`${base}/#/login`);
-  await page.locator(tid('login-form')).waitFor({ timeout: T });
-  await page.fill(tid('login-username'), username);
-  await page.fill(tid('login-password'), password);
-  await page.click(tid('login-submit'));
-  await page.locator(tid('user-role')).waitFor({ timeout: T });
-}
-
-// Logged-in API calls from the test process (cookie + CSRF token of the session).
-async function apiAs(who, path, opts = {}) {
-  const headers = { 'Content-Type': 'application/json', ...(who ? { Cookie: who.cookie } : {}), ...(who?.token ? { 'X-CSRF-Token': who.token } : {}), ...opts.headers };
-  return api(path, { ...opts, headers });
-}
-const fieldsOf = (res) => (res.body?.errors || []).map((e) => e.field);
+const { watch, assertClean, shot, mapData, waitForMap, waitForFeatures, api, apiLogin, uiLogin, apiAs } = browserHelpers(() => base, () => page);
+useBrowser((s) => ({ base, mock, browser, context, page } = s), seen, watch);
 
 // A tab of the plan view once its data (or job) is ready.
 async function planTab(tab) {
@@ -167,36 +54,6 @@ async function openTmfByHash(id) {
   }, id, { timeout: T });
 }
 
-before(async () => {
-  mkdirSync(RESULTS, { recursive: true });
-  if (!base) {
-    if (!existsSync(join(WEB, 'dist', 'index.html'))) throw new Error('no build in web/dist: run `npm run build` first (the tests build nothing)');
-    mock = await startMock();
-    base = mock.url;
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-  // Start every run in English with the default colouring, whatever a previous run left.
-  await context.addInitScript(() => {
-    if (!sessionStorage.getItem('e2e-init')) {
-      sessionStorage.setItem('e2e-init', '1');
-      localStorage.setItem('qaita.lang', 'en');
-      localStorage.removeItem('qaita.mapColour');
-    }
-  });
-  page = await context.newPage();
-  page.setDefaultTimeout(T);
-  watch(page, seen);
-});
-
-after(async () => {
-  await browser?.close();
-  await stopMock(mock);
-});
 
 describe('Qaita web UI', { concurrency: false }, () => {
   it('the map shows the 78 demo TMFs, clustered, with a legend', async () => {

@@ -223,7 +223,7 @@ impl Workers {
         kinds: Vec<JobKind>,
         options: WorkerOptions,
         listener: impl Fn(&str, &WorkerEvent) + Send + Sync + 'static,
-    ) -> Workers {
+    ) -> std::io::Result<Workers> {
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             wake: Mutex::new(0),
@@ -231,24 +231,27 @@ impl Workers {
         });
         let kinds = Arc::new(kinds);
         let listener: Listener = Arc::new(listener);
-        let threads = (0..options.workers)
-            .map(|n| {
-                let worker = Worker {
-                    name: format!("{}:{n}", options.name),
-                    db: db.to_string(),
-                    config: config.clone(),
-                    kinds: kinds.clone(),
-                    options: options.clone(),
-                    shared: shared.clone(),
-                    listener: listener.clone(),
-                };
-                std::thread::Builder::new()
-                    .name(format!("qaita-worker-{n}"))
-                    .spawn(move || worker.run())
-                    .expect("cannot start a worker thread")
-            })
-            .collect();
-        Workers { shared, threads }
+        let mut workers = Workers {
+            shared: shared.clone(),
+            threads: Vec::with_capacity(options.workers),
+        };
+        for n in 0..options.workers {
+            let worker = Worker {
+                name: format!("{}:{n}", options.name),
+                db: db.to_string(),
+                config: config.clone(),
+                kinds: kinds.clone(),
+                options: options.clone(),
+                shared: shared.clone(),
+                listener: listener.clone(),
+            };
+            // A thread that cannot start stops the ones already started (Drop) and says why.
+            let thread = std::thread::Builder::new()
+                .name(format!("qaita-worker-{n}"))
+                .spawn(move || worker.run())?;
+            workers.threads.push(thread);
+        }
+        Ok(workers)
     }
 
     /// A job was queued: wake idle workers now rather than at their next poll.

@@ -75,7 +75,8 @@ pub fn worker(db: &str, args: WorkerArgs) -> Result<u8> {
         options.lease_seconds,
         names.join(", ")
     );
-    let workers = Workers::start(db, config, kinds, options, print_event);
+    let workers = Workers::start(db, config, kinds, options, print_event)
+        .context("cannot start the worker threads")?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

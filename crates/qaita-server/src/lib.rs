@@ -139,20 +139,23 @@ impl AppState {
             plan: config.plan_data.clone(),
             settlements: config.settlements.clone(),
         })?);
-        let workers = (config.job_workers > 0).then(|| {
-            Workers::start(
-                &config.db,
-                app.clone(),
-                qaita_app::job_kinds(),
-                WorkerOptions {
-                    workers: config.job_workers,
-                    lease_seconds: config.job_lease_seconds,
-                    max_attempts: config.job_max_attempts,
-                    ..WorkerOptions::default()
-                },
-                log_worker_event,
-            )
-        });
+        let workers = (config.job_workers > 0)
+            .then(|| {
+                Workers::start(
+                    &config.db,
+                    app.clone(),
+                    qaita_app::job_kinds(),
+                    WorkerOptions {
+                        workers: config.job_workers,
+                        lease_seconds: config.job_lease_seconds,
+                        max_attempts: config.job_max_attempts,
+                        ..WorkerOptions::default()
+                    },
+                    log_worker_event,
+                )
+                .context("cannot start the job workers")
+            })
+            .transpose()?;
         let backend = stores[0].backend();
         Ok(AppState {
             inner: Arc::new(Inner {

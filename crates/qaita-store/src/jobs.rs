@@ -277,6 +277,22 @@ fn schedule_row(row: &Row<'_>) -> Result<JobSchedule, StoreError> {
 const SCHEDULE_COLUMNS: &str =
     "id, name, kind, owner, input, every_seconds, next_run_at, last_job_id, created_at";
 
+/// `?, ?, ...` for an `IN (...)` of `n` values.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+impl Store {
+    /// Row locks a claimer takes: on PostgreSQL, rows another claimer holds are skipped (it
+    /// never waits on them); SQLite's transaction already holds the write lock.
+    fn skip_locked(&self) -> &'static str {
+        match self.conn.backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+}
+
 fn lease(seconds: f64) -> String {
     timestamp_in(chrono::Duration::milliseconds((seconds * 1000.0) as i64))
 }
@@ -370,11 +386,7 @@ impl Store {
         kinds: &[&str],
         lease_seconds: f64,
     ) -> Result<Option<ClaimedJob>, StoreError> {
-        let placeholders = vec!["?"; kinds.len()].join(", ");
-        let lock = match self.conn.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let (placeholders, lock) = (placeholders(kinds.len()), self.skip_locked());
         let sql = format!(
             "SELECT id, status, attempts, max_attempts FROM job WHERE kind IN ({placeholders}) AND \
              ((status = 'queued' AND run_after <= ?) OR (status = 'running' AND lease_until < ?)) \
@@ -694,11 +706,7 @@ impl Store {
         self.conn.begin()?;
         let result = (|| {
             let now = now();
-            let placeholders = vec!["?"; kinds.len()].join(", ");
-            let lock = match self.conn.backend() {
-                Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-                Backend::Sqlite => "",
-            };
+            let (placeholders, lock) = (placeholders(kinds.len()), self.skip_locked());
             let mut params: Vec<Val<'_>> = kinds.iter().map(|k| Val::Text(k)).collect();
             params.push(Val::Text(&now));
             let due = self.conn.query(

@@ -170,7 +170,9 @@ fn load(
     user: &str,
     admin: bool,
 ) -> Result<(StoredTmf, Inputs), Problem> {
-    let stored = find(s, key)?.ok_or_else(|| Problem::not_found(format!("no TMF {key}")))?;
+    let stored = s
+        .find(key)?
+        .ok_or_else(|| Problem::not_found(format!("no TMF {key}")))?;
     let mut get = |field: &str, id: Option<i64>| -> Result<Option<Named>, Problem> {
         let Some(id) = id else { return Ok(None) };
         let refuse = |reason: String| {
@@ -200,15 +202,6 @@ fn load(
         ..Inputs::default()
     };
     Ok((stored, inputs))
-}
-
-fn find(s: &mut Store, key: &str) -> Result<Option<StoredTmf>, StoreError> {
-    if let Ok(number) = key.parse::<i64>()
-        && let Some(found) = s.get(number)?
-    {
-        return Ok(Some(found));
-    }
-    s.get_by_external_id(key)
 }
 
 /// Check the caller (analyst), parse the body and fetch the TMF and uploads.
